@@ -1,0 +1,230 @@
+"""The `feedarchiver` command: argparse subcommands; each handler builds one object and calls it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from crawler import __version__
+from crawler.config import AppConfig, load_config
+from crawler.errors import FeedArchiverError
+from crawler.runner import CrawlReport
+
+logger = logging.getLogger(__name__)
+DEMO_BASE_PORT = 18700  # fixed demo web ports keep URLs, and so the index, stable between demo runs
+
+
+def _data_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("FEEDARCHIVER_DATA") or "data").expanduser().resolve()
+
+
+def _log_level(args: argparse.Namespace) -> str:
+    return {0: "WARNING", 1: "INFO"}.get(args.verbose, "DEBUG")
+
+
+def _print_report(report: CrawlReport, sources: list[str]) -> None:
+    print(f"crawled {report.responses} pages, {report.items} posts, {report.errors} errors")
+    for name in sources:
+        stats = report.per_source.get(name, {})
+        line = f"  {name}: {int(stats.get('items', 0))} posts, {int(stats.get('errors', 0))} errors"
+        if stats.get("last_error"):
+            line += f" (last: {stats['last_error']})"
+        print(line)
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.runner import CrawlRunner
+
+    app = load_config(args.config)
+    sources = app.select(args.names, all_enabled=args.all)
+    report = CrawlRunner(app, _data_dir(args.data), _log_level(args)).run(sources)
+    _print_report(report, [s.name for s in sources])
+    if report.responses == 0:
+        print("feedarchiver: nothing could be fetched", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _export(app: AppConfig, data: Path) -> int:
+    from crawler.index import index_url_for, open_index_store
+    from exporters.atom import AtomExporter
+
+    store = open_index_store(index_url_for(data, app.settings.index_url))
+    try:
+        result = AtomExporter.from_app_config(store, app, data).export()
+    finally:
+        store.close()
+    print(f"exported {result.entries} stories to {data / 'feeds'} "
+          f"({len(result.written)} documents written, {len(result.unchanged)} unchanged)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    return _export(load_config(args.config), _data_dir(args.data))
+
+
+def _serve_forever(data: Path, host: str, port: int) -> int:
+    from crawler.serve import make_server
+
+    server = make_server(data, host, port)
+    print(f"serving {data} at http://{host}:{server.server_address[1]}/feeds/all.atom (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return _serve_forever(_data_dir(args.data), args.host, args.port)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from crawler.demoweb import HOSTS, DemoWeb
+    from crawler.runner import CrawlRunner
+
+    data = _data_dir(args.data)
+    data.mkdir(parents=True, exist_ok=True)
+    with DemoWeb(base_port=DEMO_BASE_PORT) as web:
+        config_path = data / "demo-sources.toml"
+        config_path.write_text(web.sources_toml(), encoding="utf-8")
+        app = load_config(config_path)
+        sources = app.select(all_enabled=True)
+        print(f"demo web on {web.base_url(HOSTS[0])} and {len(HOSTS) - 1} more hosts; "
+              f"crawling {len(sources)} sources into {data}")
+        report = CrawlRunner(app, data, _log_level(args)).run(sources)
+        _print_report(report, [s.name for s in sources])
+        _export(app, data)
+        if args.once:
+            return 0
+        return _serve_forever(data, "127.0.0.1", args.port)
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from crawler.index import index_url_for, open_index_store
+
+    app = load_config(args.config)
+    data = _data_dir(args.data)
+    health = {}
+    if (data / "index.sqlite3").exists() or app.settings.index_url:
+        store = open_index_store(index_url_for(data, app.settings.index_url))
+        try:
+            health = store.source_health()
+        finally:
+            store.close()
+    if not app.sources:
+        print("no sources configured (see --config, $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+    for name, source in sorted(app.sources.items()):
+        state = "enabled" if source.enabled else "disabled"
+        print(f"{name}  [{source.kind}, {state}]  {source.title}  {' / '.join(source.categories)}")
+        for url in source.urls:
+            print(f"    {url}")
+        h = health.get(name)
+        if h is None:
+            print("    never crawled")
+            continue
+        finished = h.last_finished.isoformat(timespec="seconds") if h.last_finished else "unfinished"
+        print(f"    last run: {h.last_status} at {finished}: {h.last_items} posts, {h.last_errors} errors; "
+              f"{h.posts} stories in the index over {h.runs} runs")
+        if h.last_error:
+            print(f"    last error: {h.last_error}")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from crawler.encoding import decode_html
+    from crawler.extract import extract_article
+
+    target: str = args.target
+    if target.startswith(("http://", "https://")):
+        request = urllib.request.Request(target, headers={"User-Agent": f"feedarchiver/{__version__}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+            content_type = response.headers.get("Content-Type")
+            url = args.url or response.geturl()
+    else:
+        path = Path(target)
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise FeedArchiverError(f"cannot read {path}: {exc.strerror}") from None
+        content_type = None
+        url = args.url or path.resolve().as_uri()
+    html, _ = decode_html(body, content_type)
+    article = extract_article(html, url, args.timezone)
+    print(json.dumps(article.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="feedarchiver", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"feedarchiver {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: object, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+        return p
+
+    p = add("demo", cmd_demo, "start the bundled demo web on loopback, crawl it all, export, then serve")
+    p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--port", type=int, default=8080, help="port to serve the feeds on (default 8080)")
+    p.add_argument("--once", action="store_true", help="exit after the export instead of serving")
+
+    p = add("crawl", cmd_crawl, "crawl the named sources (or --all enabled ones)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="source names from the config")
+    p.add_argument("--all", action="store_true", help="crawl every enabled source")
+    p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+
+    p = add("export", cmd_export, "write the Atom feeds from the index into DATA/feeds")
+    p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+
+    p = add("serve", cmd_serve, "serve DATA/feeds and DATA/media over HTTP")
+    p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+
+    p = add("sources", cmd_sources, "list the configured sources and each one's health")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+    p.add_argument("--data", help="data directory holding the index (default: $FEEDARCHIVER_DATA or ./data)")
+
+    p = add("extract", cmd_extract, "show what the extractor gets from one page, as JSON")
+    p.add_argument("target", metavar="URL|FILE", help="a page URL, or a saved HTML file")
+    p.add_argument("--url", help="the page's URL when TARGET is a file (resolves relative links)")
+    p.add_argument("--timezone", default="Asia/Shanghai", help="zone for naive dates (default Asia/Shanghai)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=_log_level(args), format="%(levelname)s %(name)s: %(message)s")
+    # Scrapy resets the root logger's level to NOTSET when a crawl starts, so filter at the handler.
+    for handler in logging.root.handlers:
+        handler.setLevel(_log_level(args))
+    try:
+        result: int = args.handler(args)
+        return result
+    except FeedArchiverError as exc:
+        print(f"feedarchiver: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"feedarchiver: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("feedarchiver: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Configuration in layers: packaged defaults, then the user's TOML file, then FEEDARCHIVER_* variables.
+
+Sources are data (one ``[sources.NAME]`` table each); global knobs live in ``[settings]``.
+Everything is read once into frozen dataclasses that reject contradictions with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from crawler.dates import DEFAULT_TZ, zone
+from crawler.errors import ConfigError
+
+SOURCE_KINDS = ("feed",)
+ImageReferer = Literal["page", "origin", "none"]
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_SOURCE_KEYS = {"kind", "urls", "categories", "timezone", "follow_original", "enabled", "browser",
+                "image_referer", "title", "aggregator", "prune"}
+ENV_PREFIX = "FEEDARCHIVER_"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceConfig:
+    """One declared source."""
+
+    name: str
+    kind: str
+    urls: tuple[str, ...]
+    title: str
+    categories: tuple[str, ...] = ()
+    timezone: str = DEFAULT_TZ
+    follow_original: bool = True
+    enabled: bool = True
+    browser: bool = False
+    image_referer: ImageReferer = "page"
+    aggregator: bool = False  # its pages are copies of other publishers' stories, linked or not
+    prune: tuple[str, ...] = ()  # XPath of page blocks to delete before extraction
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Global settings (the ``[settings]`` table, overridable as FEEDARCHIVER_<KEY>)."""
+
+    index_url: str = ""  # empty: sqlite:///DATA/index.sqlite3
+    feed_length: int = 50  # entries per Atom document
+    feed_title: str = "feedarchiver"
+    tag_authority: str = "feedarchiver.invalid"  # tag: URI authority (RFC 4151) of entry and feed ids
+    tag_date: str = "2026"
+    public_base_url: str = ""  # where `serve` or a web server publishes DATA/, for self links
+    user_agent: str = "feedarchiver/0.1 (+https://github.com/feedarchiver/feedarchiver)"
+    warc_prefix: str = "feedarchiver"
+    warc_max_size: int = 1_000_000_000  # bytes before a WARC file rolls over
+    operator: str = ""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    settings: Settings
+    sources: dict[str, SourceConfig] = field(default_factory=dict)
+    path: Path | None = None
+
+    def select(self, names: list[str] | None = None, *, all_enabled: bool = False) -> list[SourceConfig]:
+        """The sources to crawl: the named ones (unknown names are an error), or every enabled one."""
+        if names:
+            unknown = [n for n in names if n not in self.sources]
+            if unknown:
+                known = ", ".join(sorted(self.sources)) or "none"
+                raise ConfigError(f"unknown source(s): {', '.join(unknown)} (configured: {known})")
+            return [self.sources[n] for n in names]
+        if all_enabled:
+            return [s for s in self.sources.values() if s.enabled]
+        raise ConfigError("name at least one source, or pass --all")
+
+
+def default_config_path() -> Path | None:
+    """``$FEEDARCHIVER_CONFIG``, else ``./feedarchiver.toml`` when it exists."""
+    if env := os.environ.get(ENV_PREFIX + "CONFIG"):
+        return Path(env)
+    local = Path("feedarchiver.toml")
+    return local if local.exists() else None
+
+
+def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> AppConfig:
+    """Read the layers. An explicitly named file that does not exist is an error, not an empty config."""
+    env = dict(os.environ) if env is None else env
+    defaults = tomllib.loads(resources.files("crawler").joinpath("defaults.toml").read_text("utf-8"))
+    chosen = Path(path) if path else default_config_path()
+    user: dict[str, Any] = {}
+    if chosen is not None:
+        try:
+            user = tomllib.loads(chosen.read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {chosen}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {chosen}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {chosen} is not valid TOML: {exc}") from None
+    unknown_tables = set(user) - {"settings", "sources"}
+    if unknown_tables:
+        raise ConfigError(f"{chosen}: unknown table(s) {sorted(unknown_tables)}; expected [settings], [sources.NAME]")
+    settings = _settings({**defaults.get("settings", {}), **user.get("settings", {})}, env)
+    sources: dict[str, SourceConfig] = {}
+    for layer, origin in ((defaults, "packaged defaults"), (user, str(chosen))):
+        for name, table in layer.get("sources", {}).items():
+            sources[name] = _source(name, table, origin)
+    return AppConfig(settings=settings, sources=sources, path=chosen)
+
+
+def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
+    known = {f.name: f for f in Settings.__dataclass_fields__.values()}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r} in [settings]; known: {', '.join(sorted(known))}")
+        values[key] = value
+    for key in known:
+        raw = env.get(ENV_PREFIX + key.upper())
+        if raw is not None:
+            values[key] = raw
+    for key, value in list(values.items()):
+        expected = type(getattr(Settings(), key))
+        if expected is int and isinstance(value, str):
+            try:
+                values[key] = int(value)
+            except ValueError:
+                raise ConfigError(f"setting {key} must be a whole number, not {value!r}") from None
+        elif not isinstance(values[key], expected):
+            raise ConfigError(f"setting {key} must be a {expected.__name__}, not {value!r}")
+    settings = Settings(**values)
+    if settings.feed_length < 1:
+        raise ConfigError("setting feed_length must be at least 1")
+    if settings.index_url and urlsplit(settings.index_url).scheme.split("+")[0] not in ("sqlite", "postgresql"):
+        raise ConfigError(f"index_url must be sqlite:///… or postgresql://…, not {settings.index_url!r}")
+    return settings
+
+
+def _source(name: str, table: Any, origin: str) -> SourceConfig:
+    where = f"[sources.{name}] in {origin}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    if not _NAME.match(name):
+        raise ConfigError(f"{where}: a source name is lower-case letters, digits, '-' and '_'")
+    unknown = set(table) - _SOURCE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: {', '.join(sorted(_SOURCE_KEYS))}")
+    kind = table.get("kind")
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"{where}: kind must be one of {', '.join(SOURCE_KINDS)}, not {kind!r}")
+    urls = table.get("urls")
+    if isinstance(urls, str):
+        urls = [urls]
+    if not urls or not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise ConfigError(f"{where}: urls must be a non-empty list of URLs")
+    for url in urls:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise ConfigError(f"{where}: {url!r} is not an http(s) URL")
+    categories = table.get("categories", [])
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise ConfigError(f"{where}: categories must be a list of strings (group, source, channel)")
+    tz = table.get("timezone", DEFAULT_TZ)
+    if not isinstance(tz, str) or zone(tz).__class__.__name__ != "ZoneInfo" or str(zone(tz)) != tz:
+        raise ConfigError(f"{where}: unknown timezone {tz!r}")
+    referer = table.get("image_referer", "page")
+    if referer not in ("page", "origin", "none"):
+        raise ConfigError(f"{where}: image_referer must be page, origin or none, not {referer!r}")
+    flags = {key: table.get(key, default) for key, default in
+             (("follow_original", True), ("enabled", True), ("browser", False), ("aggregator", False))}
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be true or false")
+    prune = table.get("prune", [])
+    if not isinstance(prune, list) or not all(isinstance(x, str) for x in prune):
+        raise ConfigError(f"{where}: prune must be a list of XPath expressions")
+    for expression in prune:
+        try:
+            etree.XPath(expression)
+        except etree.XPathSyntaxError as exc:
+            raise ConfigError(f"{where}: prune {expression!r} is not valid XPath: {exc}") from None
+    return SourceConfig(
+        name=name, kind=kind, urls=tuple(urls), title=str(table.get("title") or name),
+        categories=tuple(categories), timezone=tz, image_referer=referer, prune=tuple(prune), **flags,
+    )

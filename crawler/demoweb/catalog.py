@@ -1,0 +1,142 @@
+"""What the demo web serves: its hosts, every story, the feeds and the deliberately broken links.
+
+Tests assert against these tables, so they must agree with the templates under ``site/``.
+Pages are named ``"host:/path"`` because the demo web's ports are only known once it runs
+(``DemoWeb.ref_url`` turns a name into a URL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HOSTS: tuple[str, ...] = ("qutoutiao", "zaker", "cyol", "gbknews", "img", "broken")
+
+
+@dataclass(frozen=True)
+class Story:
+    """One article and every page that carries it; all of them hash to the same story text."""
+
+    key: str
+    title: str
+    original: str | None  # the publisher's page, "host:/path"; None when the copy links nowhere
+    copies: tuple[str, ...]  # aggregator pages, "host:/path"; always UTF-8
+    encoding: str = "utf-8"  # encoding of the original page's bytes
+    # Extra facts for extractor tests; keyword-only so the positional signature stays as above.
+    published: str = field(default="", kw_only=True)  # ISO 8601 with offset, as the original states it
+    source_name: str = field(default="", kw_only=True)  # publisher named by the 来源 attribution
+    author: str = field(default="", kw_only=True)  # reporter, where the page names one
+
+    @property
+    def pages(self) -> tuple[str, ...]:
+        """The original (if any) followed by the copies."""
+        return ((self.original,) if self.original else ()) + self.copies
+
+
+STORIES: tuple[Story, ...] = (
+    Story(
+        "same-story",
+        "县域职校开出“无人机植保班” 学生农忙时节下田实训",
+        "cyol:/content/2026-11/20/content_38211457.htm",
+        ("qutoutiao:/detail/2026/11/20/1782034561.html", "zaker:/article/c9aa49c7aae229be7a2f7b0b/"),
+        published="2026-11-20T08:15:00+08:00",
+        source_name="中国青年报",
+        author="李晓晴",
+    ),
+    Story(
+        "gbk-origin",
+        "老旧小区加装电梯按下“快进键” 今年已有126部投入使用",
+        "gbknews:/news/118734.shtml",
+        ("qutoutiao:/detail/2026/11/21/1782041178.html",),
+        "gbk",
+        published="2026-11-21T09:30:00+08:00",
+        source_name="江城晚报",
+        author="王喆",
+    ),
+    Story(
+        "no-link",
+        "我国科研团队研制新型钠离子电池 零下30℃容量保持率超九成",
+        None,
+        ("qutoutiao:/detail/2026/11/21/1782046690.html",),
+        published="2026-11-21T15:02:00+08:00",
+        source_name="科技日报",
+    ),
+    Story(
+        "zaker-cyol",
+        "“青年夜校”火了：下班后学非遗、练口语的年轻人",
+        "cyol:/content/2026-11/19/content_38213302.htm",
+        ("zaker:/article/c2524d7dd895feccbc1b6676/",),
+        published="2026-11-19T19:30:00+08:00",
+        source_name="中国青年报",
+        author="王梦瑶",
+    ),
+    Story(
+        "redirected",
+        "新能源车冬季续航怎么保？专家支招：提前预热电池、合理使用空调",
+        None,
+        ("qutoutiao:/detail/2026/11/22/1782050213.html",),
+        published="2026-11-22T08:00:00+08:00",
+        source_name="新华社",
+    ),
+    Story(
+        "cyol-canteen",
+        "高校食堂推出“半份菜” 节约从餐盘开始",
+        "cyol:/content/2026-11/21/content_38215520.htm",
+        (),
+        published="2026-11-21T16:45:00+08:00",
+        source_name="中国青年报",
+        author="张茜",
+    ),
+    Story(
+        "cyol-volunteer",
+        "在戈壁小学支教的第三年，他决定留下来",
+        "cyol:/content/2026-11/22/content_38217048.htm",
+        (),
+        published="2026-11-22T07:50:00+08:00",
+        source_name="中国青年报",
+        author="陈卓",
+    ),
+    Story(
+        "gbk-metro",
+        "江城地铁5号线南段开通初期运营 早高峰行车间隔5分钟",
+        "gbknews:/news/118752.shtml",
+        (),
+        "gbk",
+        published="2026-11-22T18:05:00+08:00",
+        source_name="江城新闻网",
+        author="刘畅",
+    ),
+    Story(
+        "zaker-meteor",
+        "今冬最值得期待的流星雨来了 双子座流星雨观测指南请收好",
+        None,
+        ("zaker:/article/a4b1110f167de3a84a2b651c/",),
+        published="2026-11-22T14:20:00+08:00",
+        source_name="澎湃新闻",
+    ),
+)
+
+# Source name (as in sources.toml) -> the feed it reads.
+FEEDS: dict[str, str] = {
+    "qutoutiao-tech": "qutoutiao:/rss/tech.xml",
+    "zaker-news": "zaker:/feed.atom",
+    "cyol": "cyol:/feed.json",
+    "qutoutiao-broken": "qutoutiao:/rss/broken.xml",
+}
+
+# Links that do not simply answer 200 with a page.
+BROKEN_LINKS: dict[str, str] = {
+    "not-found": "qutoutiao:/detail/2026/11/22/1782055847.html",  # listed in /rss/tech.xml, answers 404
+    "redirect": "qutoutiao:/go/1782050213",  # listed in /rss/tech.xml, 301 to the "redirected" story
+    "slow": "broken:/slow",  # answers after 3 s
+    "loop": "broken:/loop",  # 302 /loop -> /loop2 -> /loop ...
+    "empty": "broken:/empty",  # 200 with an empty body
+    "not-feed": "broken:/notfeed.xml",  # an HTML page served as application/rss+xml
+}
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """``"host:/path"`` -> ``("host", "/path")``; rejects unknown hosts and relative paths."""
+    host, sep, path = ref.partition(":")
+    if not sep or host not in HOSTS or not path.startswith("/"):
+        raise ValueError(f"not a demo web page reference: {ref!r}")
+    return host, path

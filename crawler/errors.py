@@ -1,0 +1,23 @@
+"""The project's own exceptions, in one place."""
+
+from __future__ import annotations
+
+
+class FeedArchiverError(Exception):
+    """Base class: anything the CLI reports as one clear line."""
+
+
+class ConfigError(FeedArchiverError):
+    """The configuration is missing, unreadable or contradictory."""
+
+
+class ExtractionError(FeedArchiverError):
+    """A page could not be turned into an article."""
+
+
+class IndexStoreError(FeedArchiverError):
+    """The index store could not be opened or written."""
+
+
+class CrawlError(FeedArchiverError):
+    """A crawl could not run at all (as opposed to per-item errors, which are counted)."""

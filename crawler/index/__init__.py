@@ -1,0 +1,22 @@
+"""The index store: posts (stored once per story content), the URLs they were seen at, their WARC
+captures, and per-source crawl runs. SQLite by default; PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.index.sql import SqlIndexStore
+from crawler.index.store import IndexStore, PostUrl, SourceHealth, StoredPost, UpsertResult
+
+__all__ = ["IndexStore", "PostUrl", "SourceHealth", "SqlIndexStore", "StoredPost", "UpsertResult",
+           "index_url_for", "open_index_store"]
+
+
+def index_url_for(data_dir: Path, configured: str = "") -> str:
+    """The configured URL, else the default SQLite file in the data directory."""
+    return configured or f"sqlite:///{(data_dir / 'index.sqlite3').resolve()}"
+
+
+def open_index_store(url: str) -> IndexStore:
+    """Open the store a URL names (sqlite:///PATH or postgresql://…)."""
+    return SqlIndexStore(url)

@@ -1,0 +1,312 @@
+"""The index store on SQLAlchemy Core: one schema and one code path for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from crawler.errors import IndexStoreError
+from crawler.index.store import PostUrl, SourceHealth, StoredPost, UpsertResult
+from crawler.items import PostItem, WarcRef
+
+logger = logging.getLogger(__name__)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the index store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+posts = Table(
+    "posts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("source", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("original_url", Text),
+    Column("has_original", Boolean, nullable=False, default=False),
+    Column("title", Text, nullable=False),
+    Column("author", Text),
+    Column("source_name", Text),
+    Column("published", UtcDateTime),
+    Column("updated", UtcDateTime, nullable=False),
+    Column("categories", Text, nullable=False, default="[]"),
+    Column("body_html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("summary", Text),
+    Column("lead_image", Text),
+    Column("first_seen", UtcDateTime, nullable=False),
+)
+
+post_urls = Table(
+    "post_urls", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False, index=True),
+    Column("url", Text, nullable=False, index=True),
+    Column("source", String(64), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("feed_entry_id", Text),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    # A URL seen by two sources (an original both in a feed and followed from a copy) counts for both.
+    UniqueConstraint("url", "source"),
+)
+
+captures = Table(
+    "captures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), index=True),
+    Column("url", Text, nullable=False),
+    Column("warc_file", Text, nullable=False),
+    Column("offset", Integer, nullable=False),
+    Column("length", Integer, nullable=False),
+    Column("record_id", String(80), nullable=False, unique=True),
+    Column("captured_at", String(40), nullable=False),
+)
+
+source_runs = Table(
+    "source_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(64), nullable=False, index=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("status", String(16), nullable=False),
+    Column("items", Integer, nullable=False, default=0),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("details", Text, nullable=False, default="{}"),
+    Column("last_error", Text),
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets `serve` and `export` read while a crawl writes; busy_timeout waits out short locks.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class SqlIndexStore:
+    """IndexStore over SQLAlchemy (sqlite:///PATH, postgresql://…)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        elif url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = create_engine(url)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _set_sqlite_pragmas)
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise IndexStoreError(f"cannot open index store {self.url}: {exc.__class__.__name__}: {exc}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- posts -----------------------------------------------------------------------------------
+
+    def upsert_post(self, item: PostItem) -> UpsertResult:
+        """Store a post once per content hash and link the URL it was seen at (one transaction)."""
+        if not item.content_hash:
+            raise IndexStoreError(f"post {item.url} has no content hash")
+        now = _now()
+        with self.engine.begin() as conn:
+            by_hash = conn.execute(select(posts).where(posts.c.content_hash == item.content_hash)).mappings().first()
+            url_rows = conn.execute(select(post_urls).where(post_urls.c.url == item.url)).mappings().all()
+            own_row = next((r for r in url_rows if r["source"] == item.source), None)
+            if by_hash is not None:
+                post_id = by_hash["id"]
+                self._merge(conn, dict(by_hash), item)
+                outcome = "seen" if own_row is not None and own_row["post_id"] == post_id else "duplicate"
+            elif url_rows:
+                # Same URL, new content: the article was edited. Keep its key (the entry id).
+                post_id = url_rows[0]["post_id"]
+                conn.execute(update(posts).where(posts.c.id == post_id).values(
+                    content_hash=item.content_hash, title=item.title, body_html=item.body_html, text=item.text,
+                    summary=item.summary, updated=item.updated if item.updated and item.updated > now else now,
+                    lead_image=item.lead_image,
+                ))
+                outcome = "changed"
+            else:
+                published = item.published
+                key = conn.execute(posts.insert().values(
+                    key=item.content_hash[:20], content_hash=item.content_hash, source=item.source, url=item.url,
+                    original_url=item.url if item.role == "original" else item.original_url,
+                    has_original=item.role == "original", title=item.title, author=item.author,
+                    source_name=item.source_name, published=published,
+                    updated=item.updated or published or now, categories=json.dumps(item.categories),
+                    body_html=item.body_html, text=item.text, summary=item.summary,
+                    lead_image=item.lead_image, first_seen=now,
+                )).inserted_primary_key
+                assert key is not None
+                post_id = int(key[0])
+                outcome = "new"
+            if url_rows:
+                conn.execute(update(post_urls).where(post_urls.c.url == item.url).values(post_id=post_id))
+            self._link_url(conn, post_id, item, own_row, now)
+            self._add_captures(conn, post_id, item.captures)
+        return UpsertResult(post_id=post_id, outcome=outcome)
+
+    def _merge(self, conn: Connection, row: dict[str, Any], item: PostItem) -> None:
+        """Fold another copy into a stored post: the publisher's original wins, gaps are filled."""
+        values: dict[str, Any] = {}
+        if item.role == "original" and not row["has_original"]:
+            values.update(has_original=True, original_url=item.url, title=item.title or row["title"],
+                          body_html=item.body_html, text=item.text)
+            values["author"] = item.author or row["author"]
+            values["published"] = item.published or row["published"]
+        for key in ("author", "source_name", "published", "summary", "lead_image", "original_url"):
+            if row[key] is None and key not in values and getattr(item, key, None):
+                values[key] = getattr(item, key)
+        merged = list(dict.fromkeys(json.loads(row["categories"]) + item.categories))
+        if merged != json.loads(row["categories"]):
+            values["categories"] = json.dumps(merged)
+        if values:
+            conn.execute(update(posts).where(posts.c.id == row["id"]).values(**values))
+
+    def _link_url(self, conn: Connection, post_id: int, item: PostItem, url_row: Any, now: datetime) -> None:
+        if url_row is None:
+            conn.execute(post_urls.insert().values(
+                post_id=post_id, url=item.url, source=item.source, role=item.role,
+                feed_entry_id=item.feed_entry_id, first_seen=now, last_seen=now,
+            ))
+        else:
+            conn.execute(update(post_urls).where(post_urls.c.id == url_row["id"]).values(
+                post_id=post_id, last_seen=now, feed_entry_id=item.feed_entry_id or url_row["feed_entry_id"],
+            ))
+
+    def _add_captures(self, conn: Connection, post_id: int, refs: list[WarcRef]) -> None:
+        for ref in refs:
+            exists = conn.execute(select(captures.c.id).where(captures.c.record_id == ref["record_id"])).first()
+            if exists is None:
+                conn.execute(captures.insert().values(post_id=post_id, **ref))
+
+    def count_posts(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(posts)).scalar_one())
+
+    def posts(self, *, source: str | None = None, limit: int | None = None) -> list[StoredPost]:
+        """Posts newest first (published, else first seen), each with its URLs and captures."""
+        order = func.coalesce(posts.c.published, posts.c.first_seen)
+        query = select(posts).order_by(order.desc(), posts.c.id.desc())
+        if source is not None:
+            query = query.where(posts.c.id.in_(select(post_urls.c.post_id).where(post_urls.c.source == source)))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            ids = [r["id"] for r in rows]
+            urls: dict[int, list[PostUrl]] = defaultdict(list)
+            refs: dict[int, list[WarcRef]] = defaultdict(list)
+            for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+                for u in conn.execute(select(post_urls).where(post_urls.c.post_id.in_(chunk))
+                                      .order_by(post_urls.c.id)).mappings():
+                    urls[u["post_id"]].append(PostUrl(
+                        url=u["url"], source=u["source"], role=u["role"], feed_entry_id=u["feed_entry_id"],
+                        first_seen=u["first_seen"], last_seen=u["last_seen"]))
+                for c in conn.execute(select(captures).where(captures.c.post_id.in_(chunk))
+                                      .order_by(captures.c.id)).mappings():
+                    refs[c["post_id"]].append(WarcRef(
+                        warc_file=c["warc_file"], offset=c["offset"], length=c["length"],
+                        record_id=c["record_id"], url=c["url"], captured_at=c["captured_at"]))
+        return [
+            StoredPost(
+                id=r["id"], key=r["key"], content_hash=r["content_hash"], source=r["source"], url=r["url"],
+                original_url=r["original_url"], title=r["title"], author=r["author"],
+                source_name=r["source_name"], published=r["published"], updated=r["updated"],
+                categories=json.loads(r["categories"]), body_html=r["body_html"], text=r["text"],
+                summary=r["summary"], lead_image=r["lead_image"], first_seen=r["first_seen"],
+                urls=urls[r["id"]], captures=refs[r["id"]],
+            )
+            for r in rows
+        ]
+
+    # -- runs and health ---------------------------------------------------------------------------
+
+    def start_run(self, source: str) -> int:
+        with self.engine.begin() as conn:
+            key = conn.execute(source_runs.insert().values(
+                source=source, started_at=_now(), status="running", items=0, errors=0, details="{}",
+            )).inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def finish_run(self, run_id: int, *, status: str, items: int, errors: int,
+                   details: dict[str, Any], last_error: str | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(source_runs).where(source_runs.c.id == run_id).values(
+                finished_at=_now(), status=status, items=items, errors=errors,
+                details=json.dumps(details, ensure_ascii=False, sort_keys=True), last_error=last_error,
+            ))
+
+    def source_health(self) -> dict[str, SourceHealth]:
+        with self.engine.connect() as conn:
+            latest = (select(source_runs.c.source, func.max(source_runs.c.id).label("id"),
+                             func.count().label("runs")).group_by(source_runs.c.source).subquery())
+            rows = conn.execute(
+                select(source_runs, latest.c.runs).join(latest, latest.c.id == source_runs.c.id)
+            ).mappings().all()
+            per_source = select(post_urls.c.source, func.count(func.distinct(post_urls.c.post_id)))
+            counts: dict[str, int] = {row[0]: int(row[1])
+                                      for row in conn.execute(per_source.group_by(post_urls.c.source))}
+        return {
+            r["source"]: SourceHealth(
+                source=r["source"], last_started=r["started_at"], last_finished=r["finished_at"],
+                last_status=r["status"], last_items=r["items"], last_errors=r["errors"],
+                last_error=r["last_error"], runs=r["runs"], posts=int(counts.get(r["source"], 0)),
+                details=json.loads(r["details"] or "{}"),
+            )
+            for r in rows
+        }

@@ -1,0 +1,85 @@
+"""The index store's interface and the records it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from crawler.items import PostItem, WarcRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostUrl:
+    url: str
+    source: str
+    role: str
+    feed_entry_id: str | None
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredPost:
+    """One story's content, stored once, with every URL it was seen at."""
+
+    id: int
+    key: str  # stable: the entry id survives re-exports and content edits
+    content_hash: str
+    source: str
+    url: str
+    original_url: str | None
+    title: str
+    author: str | None
+    source_name: str | None
+    published: datetime | None
+    updated: datetime
+    categories: list[str]
+    body_html: str
+    text: str
+    summary: str | None
+    lead_image: str | None
+    first_seen: datetime
+    urls: list[PostUrl] = field(default_factory=list)
+    captures: list[WarcRef] = field(default_factory=list)
+
+    @property
+    def sources(self) -> set[str]:
+        return {u.source for u in self.urls}
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    post_id: int
+    outcome: str  # "new", "duplicate" (same content seen at another URL), "seen" (same URL again), "changed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceHealth:
+    source: str
+    last_started: datetime | None
+    last_finished: datetime | None
+    last_status: str | None
+    last_items: int
+    last_errors: int
+    last_error: str | None
+    runs: int
+    posts: int
+    details: dict[str, Any] = field(default_factory=dict)  # last run's per-source counters
+
+
+class IndexStore(Protocol):
+    def upsert_post(self, item: PostItem) -> UpsertResult: ...
+
+    def posts(self, *, source: str | None = None, limit: int | None = None) -> list[StoredPost]: ...
+
+    def count_posts(self) -> int: ...
+
+    def start_run(self, source: str) -> int: ...
+
+    def finish_run(self, run_id: int, *, status: str, items: int, errors: int,
+                   details: dict[str, Any], last_error: str | None) -> None: ...
+
+    def source_health(self) -> dict[str, SourceHealth]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,44 @@
+"""Typed items that spiders yield and pipelines enrich."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, TypedDict
+
+Role = Literal["copy", "original"]
+
+
+class WarcRef(TypedDict):
+    """Where one capture lives: enough for `verify` and replay links to find it."""
+
+    warc_file: str
+    offset: int
+    length: int
+    record_id: str
+    url: str
+    captured_at: str
+
+
+@dataclass(kw_only=True)
+class PostItem:
+    """One article page as seen at one URL: an aggregator's copy or the publisher's original."""
+
+    source: str
+    url: str
+    role: Role
+    title: str
+    text: str
+    body_html: str
+    original_url: str | None = None  # for a copy: the original it names
+    via_url: str | None = None  # for an original: the aggregator copy it was followed from
+    author: str | None = None
+    source_name: str | None = None  # the "来源" publisher, never the author
+    published: datetime | None = None
+    updated: datetime | None = None
+    categories: list[str] = field(default_factory=list)
+    feed_entry_id: str | None = None
+    summary: str | None = None
+    lead_image: str | None = None
+    content_hash: str = ""  # filled by ContentHashPipeline
+    captures: list[WarcRef] = field(default_factory=list)

@@ -1,0 +1,30 @@
+"""The story content hash: equal for the same text wherever it was copied (crawler.text)."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.items import PostItem
+from crawler.text import content_hash
+
+logger = logging.getLogger(__name__)
+
+
+class ContentHashPipeline:
+    def __init__(self, stats: object) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ContentHashPipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: PostItem) -> PostItem:
+        item.content_hash = content_hash(item.text)
+        if not item.content_hash:
+            self.stats.inc_value("dedupe/empty_text")  # type: ignore[attr-defined]
+            self.stats.inc_value(f"source/{item.source}/errors")  # type: ignore[attr-defined]
+            raise DropItem(f"no text to hash at {item.url}")
+        return item

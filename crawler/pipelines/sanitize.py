@@ -1,0 +1,36 @@
+"""Sanitise republishable fields before anything stores them."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from crawler.items import PostItem
+from crawler.sanitize import sanitise_html
+from crawler.text import clean_xml_text
+
+
+def _plain(html_or_text: str) -> str:
+    """Text of an HTML summary (feeds often put markup in <description>)."""
+    if "<" not in html_or_text:
+        return html_or_text.strip()
+    try:
+        fragment = lxml.html.fragment_fromstring(html_or_text, create_parent="div")
+        return " ".join(str(fragment.text_content()).split())
+    except Exception:
+        return ""
+
+
+class SanitizeHtmlPipeline:
+    """Body HTML through the allow-list; titles, names and text stripped of XML-illegal characters."""
+
+    def process_item(self, item: PostItem) -> PostItem:
+        item.body_html = sanitise_html(item.body_html)
+        item.title = clean_xml_text(item.title).strip()
+        item.text = clean_xml_text(item.text)
+        for name in ("author", "source_name"):
+            value = getattr(item, name)
+            if value is not None:
+                setattr(item, name, clean_xml_text(value).strip() or None)
+        if item.summary:
+            item.summary = clean_xml_text(_plain(item.summary))[:1000] or None
+        return item

@@ -1,0 +1,119 @@
+"""Run crawls in this process: one Scrapy crawler per source kind, all in one CrawlerProcess.
+
+Twisted's reactor cannot be restarted, so a process runs one crawl; the daemon runs each crawl in
+a subprocess of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.project import get_project_settings
+from twisted.python.failure import Failure
+
+from crawler.config import AppConfig, SourceConfig
+from crawler.errors import ConfigError, CrawlError
+from crawler.index import index_url_for
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlReport:
+    """What one crawl did, overall and per source."""
+
+    stats: dict[str, Any] = field(default_factory=dict)
+    per_source: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def items(self) -> int:
+        return int(self.stats.get("item_scraped_count", 0))
+
+    @property
+    def errors(self) -> int:
+        return int(self.stats.get("errors/total", 0))
+
+    @property
+    def responses(self) -> int:
+        return int(self.stats.get("response_received_count", 0))
+
+
+def scrapy_settings(app: AppConfig, data_dir: Path, log_level: str = "WARNING") -> Settings:
+    """Project settings with this run's data directory, config and global settings applied."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    settings.set("FEEDARCHIVER_DATA", str(data_dir), priority="cmdline")
+    settings.set("FEEDARCHIVER_CONFIG", str(app.path) if app.path else "", priority="cmdline")
+    settings.set("INDEX_URL", index_url_for(data_dir, app.settings.index_url), priority="cmdline")
+    settings.set("WARC_DIR", str(data_dir / "warc"), priority="cmdline")
+    settings.set("WARC_PREFIX", app.settings.warc_prefix, priority="cmdline")
+    settings.set("WARC_MAX_SIZE", app.settings.warc_max_size, priority="cmdline")
+    settings.set("WARC_OPERATOR", app.settings.operator, priority="cmdline")
+    settings.set("USER_AGENT", app.settings.user_agent, priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    # The CLI configures logging itself; Scrapy's root handler would print every line twice.
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    return settings
+
+
+def spiders_by_kind(settings: Settings) -> dict[str, type]:
+    loader = SpiderLoader.from_settings(settings)
+    found: dict[str, type] = {}
+    for name in loader.list():
+        cls = loader.load(name)
+        kind = getattr(cls, "kind", "")
+        if kind:
+            found[kind] = cls
+    return found
+
+
+class CrawlRunner:
+    def __init__(self, app: AppConfig, data_dir: Path, log_level: str = "WARNING") -> None:
+        self.app = app
+        self.data_dir = data_dir
+        self.settings = scrapy_settings(app, data_dir, log_level)
+
+    def run(self, sources: list[SourceConfig]) -> CrawlReport:
+        if not sources:
+            raise ConfigError("no sources to crawl")
+        kinds = spiders_by_kind(self.settings)
+        groups: dict[str, list[SourceConfig]] = defaultdict(list)
+        for source in sources:
+            if source.kind not in kinds:
+                raise ConfigError(f"source {source.name}: no spider crawls kind {source.kind!r}")
+            groups[source.kind].append(source)
+        process = CrawlerProcess(self.settings)
+        crawlers = []
+        failures: list[str] = []
+        for kind, group in groups.items():
+            crawler = process.create_crawler(kinds[kind])
+            crawlers.append(crawler)
+            deferred = process.crawl(crawler, sources=group)
+
+            def failed(failure: Failure, kind: str = kind) -> None:
+                failures.append(f"{kind} crawl failed: {type(failure.value).__name__}: {failure.getErrorMessage()}")
+
+            deferred.addErrback(failed)
+        process.start()
+        if failures:
+            raise CrawlError("; ".join(failures))
+        report = CrawlReport()
+        for crawler in crawlers:
+            for key, value in crawler.stats.get_stats().items():
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    report.stats[key] = report.stats.get(key, 0) + value
+                else:
+                    report.stats.setdefault(key, value)
+        for source in sources:
+            prefix = f"source/{source.name}/"
+            report.per_source[source.name] = {k.removeprefix(prefix): v for k, v in report.stats.items()
+                                              if k.startswith(prefix)}
+        return report

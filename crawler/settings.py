@@ -1,0 +1,79 @@
+"""Scrapy settings for feedarchiver. Every custom setting has a one-line comment.
+
+The CLI fills the per-run ones (data directory, config file, index URL) before starting a crawl;
+`scrapy crawl` takes them from the FEEDARCHIVER_* environment the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BOT_NAME = "feedarchiver"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Data directory (WARCs, index, feeds); the CLI's --data, else $FEEDARCHIVER_DATA, else ./data.
+FEEDARCHIVER_DATA = os.environ.get("FEEDARCHIVER_DATA", "data")
+# Sources TOML; empty means $FEEDARCHIVER_CONFIG or ./feedarchiver.toml (packaged defaults always apply).
+FEEDARCHIVER_CONFIG = os.environ.get("FEEDARCHIVER_CONFIG", "")
+# Index store URL; empty means sqlite:///DATA/index.sqlite3.
+INDEX_URL = os.environ.get("FEEDARCHIVER_INDEX_URL", "")
+
+# Capture every exchange to WARC at the wire (WarcCaptureExtension).
+WARC_ENABLED = True
+# Where WARC files go; empty means DATA/warc.
+WARC_DIR = ""
+# File name prefix (PREFIX-TIMESTAMP-SERIAL-PID~HOST.warc.gz).
+WARC_PREFIX = "feedarchiver"
+# Roll over to a new file past this many bytes.
+WARC_MAX_SIZE = 1_000_000_000
+# Operator named in each warcinfo record.
+WARC_OPERATOR = ""
+
+# An honest User-Agent; the contact URL comes from config (settings.user_agent).
+USER_AGENT = "feedarchiver/0.1 (+https://github.com/feedarchiver/feedarchiver)"
+ROBOTSTXT_OBEY = True
+# Only encodings warcio and pywb can read back (not zstd; ARCHIVE.md). DefaultHeadersMiddleware (400)
+# sets this before HttpCompressionMiddleware (590), whose setdefault then leaves it alone.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.6",
+    "Accept-Encoding": "gzip, deflate",
+}
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+RETRY_TIMES = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+# 4xx/5xx reach the spider's errback as HttpError, so each failure is counted per source.
+HTTPERROR_ALLOW_ALL = False
+
+EXTENSIONS = {
+    "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
+    "crawler.extensions.source_runs.SourceRunsExtension": 200,
+    "crawler.extensions.progress.ProgressExtension": 300,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.sanitize.SanitizeHtmlPipeline": 100,
+    "crawler.pipelines.content_hash.ContentHashPipeline": 200,
+    "crawler.pipelines.index_store.IndexStorePipeline": 900,
+}
+# Seconds between progress lines on a terminal (ProgressExtension); 0 turns them off.
+PROGRESS_INTERVAL = 2.0
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("FEEDARCHIVER_LOG_LEVEL", "INFO")
+# Scrapy's own periodic "Crawled N pages" line is replaced by ProgressExtension on terminals.
+LOGSTATS_INTERVAL = 60.0
+
+
+def data_dir(settings_value: str) -> Path:
+    """The data directory a setting names, made absolute."""
+    return Path(settings_value or "data").expanduser().resolve()

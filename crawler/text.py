@@ -1,0 +1,61 @@
+"""Text normalisation and the story content hash.
+
+The hash must be equal for the same story wherever it was copied: aggregators re-wrap articles,
+swap half-width and full-width punctuation, and append their own attribution line ("来源：…",
+"阅读原文"). So the text is NFKC-normalised, attribution trailers are dropped, and whitespace and
+punctuation are folded away before hashing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# A trailing line that only attributes or links the story; it differs between copies.
+_TRAILER = re.compile(
+    r"^\s*(?:(?:文章)?来源|原文链接|阅读原文|原标题|责任编辑|编辑|本文来自|转载自|声明)\s*[:：]?.{0,80}$"
+)
+_TAIL_LINES = 8  # how far from the end an attribution line may sit
+_SHORT_LINE = 40  # longer lines after it are article text, not template furniture
+# Lines that are nothing but a "read the original" call to action.
+_LINK_ONLY = re.compile(r"^\s*(?:阅读原文|原文链接|查看原文|点击查看原文)\s*[>»›]*\s*$")
+
+
+def strip_trailers(text: str) -> str:
+    """Drop attribution and "read the original" lines from the end of an article's text.
+
+    An attribution line near the end marks where the article stops: the short lines an aggregator's
+    template leaves after it ("扫码下载…客户端", "推荐阅读") go with it.
+    """
+    lines = text.rstrip().splitlines()
+    tail_start = max(len(lines) - _TAIL_LINES, 0)
+    for index in range(len(lines) - 1, tail_start - 1, -1):
+        if _TRAILER.match(lines[index]) and all(len(line) <= _SHORT_LINE for line in lines[index + 1:]):
+            del lines[index:]
+            break
+    while lines and (not lines[-1].strip() or _TRAILER.match(lines[-1]) or _LINK_ONLY.match(lines[-1])):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def normalise(text: str) -> str:
+    """NFKC, trailers dropped, lower-cased, every whitespace, punctuation and symbol character removed."""
+    text = strip_trailers(unicodedata.normalize("NFKC", text))
+    return "".join(ch for ch in text.casefold() if unicodedata.category(ch)[0] not in "ZPSC")
+
+
+def content_hash(text: str) -> str:
+    """sha256 (hex) of the normalised text; "" when nothing is left to hash."""
+    folded = normalise(text)
+    if not folded:
+        return ""
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def clean_xml_text(value: str) -> str:
+    """Remove characters that XML 1.0 forbids (C0 controls other than tab/newline/CR, surrogates, U+FFFE/F)."""
+    return _XML_ILLEGAL.sub("", value)
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

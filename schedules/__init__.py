@@ -1,0 +1,1 @@
+"""Declarative crawl and export schedules run by `feedarchiver daemon` (APScheduler 3)."""

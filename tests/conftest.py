@@ -1,0 +1,85 @@
+"""One demo web and one crawl per test session, shared by every test that reads their results."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.demoweb import DemoWeb
+from crawler.index import SqlIndexStore, StoredPost, index_url_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The real command line in a subprocess (Twisted's reactor runs once per process)."""
+    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, check=False)
+
+
+def bare(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+@dataclass
+class Crawl:
+    data: Path
+    config: Path
+    output: str
+    web: DemoWeb
+
+    def posts(self, source: str | None = None) -> list[StoredPost]:
+        store = SqlIndexStore(index_url_for(self.data))
+        try:
+            return store.posts(source=source)
+        finally:
+            store.close()
+
+    def store(self) -> SqlIndexStore:
+        return SqlIndexStore(index_url_for(self.data))
+
+    def warcs(self) -> list[Path]:
+        return sorted((self.data / "warc").glob("*.warc.gz"))
+
+    def post_at(self, ref: str) -> StoredPost:
+        """The one post seen at a demo page (aggregator feeds add tracking queries to their links)."""
+        url = self.web.ref_url(ref)
+        matches = [p for p in self.posts() if url in {bare(u.url) for u in p.urls}]
+        assert len(matches) == 1, f"{url} is in {len(matches)} posts"
+        return matches[0]
+
+
+def crawl_and_export(data: Path, config: Path, web: DemoWeb) -> Crawl:
+    crawl = run_cli("crawl", "--all", "--config", str(config), "--data", str(data))
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    export = run_cli("export", "--config", str(config), "--data", str(data))
+    assert export.returncode == 0, export.stdout + export.stderr
+    return Crawl(data=data, config=config, output=crawl.stdout + crawl.stderr, web=web)
+
+
+@pytest.fixture(scope="session")
+def demo_web() -> Iterator[DemoWeb]:
+    with DemoWeb(base_port=0) as web:
+        yield web
+
+
+@pytest.fixture(scope="session")
+def crawl(demo_web: DemoWeb, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    data = tmp_path_factory.mktemp("crawl")
+    config = data / "sources.toml"
+    config.write_text(demo_web.sources_toml(), encoding="utf-8")
+    return crawl_and_export(data, config, demo_web)
+
+
+@pytest.fixture(scope="session")
+def recrawl(crawl: Crawl, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    """A second crawl and export over a copy of the first one's data directory."""
+    data = tmp_path_factory.mktemp("recrawl") / "data"
+    shutil.copytree(crawl.data, data)
+    return crawl_and_export(data, crawl.config, crawl.web)

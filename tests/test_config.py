@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.config import load_config
+from crawler.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_layers_and_environment_override(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[settings]
+feed_length = 7
+
+[sources.news]
+kind = "feed"
+urls = ["http://127.0.0.1:1/rss.xml"]
+categories = ["新媒体", "趣头条", "科技"]
+""")
+    config = load_config(path, env={"FEEDARCHIVER_FEED_LENGTH": "9"})
+    assert config.settings.feed_length == 9
+    assert config.settings.tag_authority == "feedarchiver.invalid"  # from the packaged defaults
+    source = config.sources["news"]
+    assert source.categories == ("新媒体", "趣头条", "科技") and source.timezone == "Asia/Shanghai"
+    assert config.select(all_enabled=True) == [source]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[sources.x]\nkind = "ftp"\nurls = ["http://a/"]', "kind must be one of"),
+        ('[sources.x]\nkind = "feed"\nurls = []', "urls must be a non-empty list"),
+        ('[sources.x]\nkind = "feed"\nurls = ["file:///etc/passwd"]', "is not an http(s) URL"),
+        ('[sources.x]\nkind = "feed"\nurls = ["http://a/"]\ntimezone = "Mars/Base"', "unknown timezone"),
+        ('[sources.x]\nkind = "feed"\nurls = ["http://a/"]\ncolour = "red"', "unknown key"),
+        ('[sources."Bad Name"]\nkind = "feed"\nurls = ["http://a/"]', "source name"),
+        ('[settings]\nfeed_length = "many"', "must be a whole number"),
+        ('[settings]\nindex_url = "mysql://x"', "index_url must be"),
+        ("[sources.x\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_config(write(tmp_path, text), env={})
+
+
+def test_missing_config_file_and_unknown_source(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml", env={})
+    config = load_config(write(tmp_path, '[sources.a]\nkind = "feed"\nurls = ["http://a/"]'), env={})
+    with pytest.raises(ConfigError, match="unknown source"):
+        config.select(["b"])
