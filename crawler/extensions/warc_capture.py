@@ -26,6 +26,7 @@ from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 
 import crawler
+from crawler.settings import data_dir
 from crawler.warc import WarcFileWriter
 
 logger = logging.getLogger(__name__)
@@ -132,9 +133,7 @@ class WarcCaptureExtension:
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
-        directory = settings.get("WARC_DIR")
-        if not directory:
-            raise NotConfigured("WARC_DIR is not set")
+        directory = settings.get("WARC_DIR") or data_dir(settings.get("FEEDARCHIVER_DATA")) / "warc"
         config = WarcConfig(
             directory=Path(directory),
             prefix=settings.get("WARC_PREFIX", "feedarchiver"),
