@@ -53,15 +53,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def _export(app: AppConfig, data: Path) -> int:
     from crawler.index import index_url_for, open_index_store
-    from exporters.atom import AtomExporter
+    from exporters import export_all
 
     store = open_index_store(index_url_for(data, app.settings.index_url))
     try:
-        result = AtomExporter.from_app_config(store, app, data).export()
+        result = export_all(store, app, data)
     finally:
         store.close()
-    print(f"exported {result.entries} stories to {data / 'feeds'} "
-          f"({len(result.written)} documents written, {len(result.unchanged)} unchanged)")
+    print(f"exported {result.stories} stories to {data / 'feeds'} "
+          f"({len(result.written)} files written, {len(result.unchanged)} unchanged)")
     return 0
 
 

@@ -26,6 +26,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SOURCE_KEYS = {"kind", "urls", "categories", "timezone", "follow_original", "enabled", "browser",
                 "image_referer", "title", "aggregator", "prune"}
 ENV_PREFIX = "FEEDARCHIVER_"
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +61,8 @@ class Settings:
     warc_prefix: str = "feedarchiver"
     warc_max_size: int = 1_000_000_000  # bytes before a WARC file rolls over
     operator: str = ""
+    hexo: bool = True  # also write DATA/hexo/_posts/*.md in the seed blog's format
+    hexo_image_proxy: str = ""  # e.g. "https://cors.example.workers.dev/?": Hexo images through a proxy
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,16 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
             values[key] = raw
     for key, value in list(values.items()):
         expected = type(getattr(Settings(), key))
-        if expected is int and isinstance(value, str):
+        if expected is bool and isinstance(value, str):
+            if value.strip().lower() not in _BOOLEANS:
+                raise ConfigError(f"setting {key} must be true or false, not {value!r}")
+            values[key] = _BOOLEANS[value.strip().lower()]
+        elif expected is int and isinstance(value, str):
             try:
                 values[key] = int(value)
             except ValueError:
                 raise ConfigError(f"setting {key} must be a whole number, not {value!r}") from None
-        elif not isinstance(values[key], expected):
+        elif not isinstance(values[key], expected) or (expected is int and isinstance(values[key], bool)):
             raise ConfigError(f"setting {key} must be a {expected.__name__}, not {value!r}")
     settings = Settings(**values)
     if settings.feed_length < 1:

@@ -23,6 +23,7 @@ from trafilatura.settings import Document
 
 from crawler.dates import DEFAULT_TZ, parse_date
 from crawler.errors import ExtractionError
+from crawler.text import SHORT_LINE, TRAILER_WINDOW, is_trailer
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     if body is None:
         raise ExtractionError("no article body found")
     _drop_leading_title(body, title)
+    _drop_trailing_furniture(body)
     body_html = "".join(lxml.html.tostring(child, encoding="unicode") for child in body).strip()
     text = _text_of(body)
     if not text:
@@ -217,6 +219,21 @@ def _drop_leading_title(body: Any, title: str) -> None:
     first = next(iter(body), None)
     if first is not None and first.tag in ("h1", "h2", "h3") and " ".join(first.text_content().split()) == title:
         first.drop_tree()
+
+
+def _drop_trailing_furniture(body: Any) -> None:
+    """Short blocks after the closing attribution ("来源：…", "原文链接") are the aggregator's template
+    ("扫码下载…客户端", "推荐阅读"), not the article: drop them, keep the attribution."""
+    blocks = list(body)
+    for index in range(len(blocks) - 1, max(len(blocks) - TRAILER_WINDOW, 0) - 1, -1):
+        text = " ".join(blocks[index].text_content().split())
+        if is_trailer(text):
+            followers = blocks[index + 1:]
+            if all(len(" ".join(f.text_content().split())) <= SHORT_LINE and f.find(".//img") is None
+                   for f in followers):
+                for follower in followers:
+                    body.remove(follower)
+            return
 
 
 def _text_of(body: Any) -> str:

@@ -1,39 +1,128 @@
-"""Serve the data directory's published tree (/feeds/…, /media/…) over HTTP.
+"""Serve the data directory's published tree over HTTP: /feeds/… and /media/….
 
-The standard library's handler already answers If-Modified-Since with 304 from the file's mtime,
-and exports leave unchanged files untouched, so pollers get cheap 304s.
+What feed readers expect of a feed host: strong ETags and Last-Modified with 304 answers, gzip for
+those who ask, correct content types, long caching for content-addressed media, and RSSHub-style
+query filters (?limit=&filter=&filterout=&filter_title=&category=) on feeds.
 """
 
 from __future__ import annotations
 
+import email.utils
+import gzip
+import hashlib
 import logging
 import mimetypes
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from exporters.filters import FeedFilter, FilterError
 
 logger = logging.getLogger(__name__)
 
-PUBLISHED = ("/feeds/", "/media/")
-mimetypes.add_type("application/atom+xml", ".atom")
-mimetypes.add_type("application/feed+json", ".json")
+CONTENT_TYPES = {
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+}
+COMPRESSIBLE = (".atom", ".rss", ".json", ".md", ".svg", ".xml", ".txt", ".html")
+FEED_MAX_AGE = 300  # seconds readers may reuse a feed before asking again (with a conditional GET)
+MEDIA_MAX_AGE = 31_536_000  # media files are named by their content and never change
 
 
-class PublishedTreeHandler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".atom": "application/atom+xml; charset=utf-8"}
+class PublishedTreeHandler(BaseHTTPRequestHandler):
+    server_version = "feedarchiver"
+    root: Path  # set on the subclass made per server
 
-    def send_head(self) -> Any:
-        path = self.path.split("?", 1)[0]
-        if not path.startswith(PUBLISHED) or path.endswith("/"):
-            self.send_error(404, "Not Found")
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _resolve(self, path: str) -> Path | None:
+        if not path.startswith(("/feeds/", "/media/")) or path.endswith("/"):
             return None
-        return super().send_head()
+        tree = (self.root / path.split("/")[1]).resolve()
+        target = (self.root / unquote(path).lstrip("/")).resolve()
+        if not target.is_relative_to(tree) or not target.is_file():
+            return None  # no way out of the published trees (../), and directories are not listed
+        return target
+
+    def _answer(self, *, send_body: bool) -> None:
+        parts = urlsplit(self.path)
+        target = self._resolve(parts.path)
+        if target is None:
+            self._error(HTTPStatus.NOT_FOUND, "not found")
+            return
+        suffix = target.suffix.lower()
+        try:
+            body = target.read_bytes()
+            mtime = target.stat().st_mtime
+            if parts.query and suffix in (".atom", ".rss", ".json") and parts.path.startswith("/feeds/"):
+                feed_filter = FeedFilter.from_query(parse_qs(parts.query))
+                if feed_filter.active:
+                    body = feed_filter.apply(body, suffix[1:])
+        except FilterError as exc:
+            self._error(HTTPStatus.BAD_REQUEST, str(exc))
+            return
+        except OSError:
+            self._error(HTTPStatus.NOT_FOUND, "not found")
+            return
+        encode = suffix in COMPRESSIBLE and "gzip" in (self.headers.get("Accept-Encoding") or "")
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + ('-gz"' if encode else '"')
+        last_modified = email.utils.formatdate(int(mtime), usegmt=True)
+        headers = {
+            "ETag": etag,
+            "Last-Modified": last_modified,
+            "Cache-Control": f"public, max-age={MEDIA_MAX_AGE}, immutable" if parts.path.startswith("/media/")
+            else f"public, max-age={FEED_MAX_AGE}",
+            "Vary": "Accept-Encoding",
+        }
+        if self._not_modified(etag, int(mtime)):
+            self._send(HTTPStatus.NOT_MODIFIED, headers, b"", send_body=False)
+            return
+        content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        headers["Content-Type"] = content_type
+        if encode:
+            body = gzip.compress(body, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+        self._send(HTTPStatus.OK, headers, body, send_body=send_body)
+
+    def _not_modified(self, etag: str, mtime: int) -> bool:
+        """RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only without it."""
+        if (inm := self.headers.get("If-None-Match")) is not None:
+            tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
+            return "*" in tags or etag in tags
+        if (ims := self.headers.get("If-Modified-Since")) is not None:
+            try:
+                since = email.utils.parsedate_to_datetime(ims)
+            except (TypeError, ValueError):
+                return False
+            return since.timestamp() >= mtime
+        return False
+
+    def _send(self, status: HTTPStatus, headers: dict[str, str], body: bytes, *, send_body: bool) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if status != HTTPStatus.NOT_MODIFIED:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body and body:
+            self.wfile.write(body)
+
+    def _error(self, status: HTTPStatus, message: str) -> None:
+        body = (message + "\n").encode("utf-8")
+        self._send(status, {"Content-Type": "text/plain; charset=utf-8"}, body, send_body=self.command != "HEAD")
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.info("%s %s", self.address_string(), format % args)
 
 
 def make_server(data_dir: Path, host: str, port: int) -> ThreadingHTTPServer:
-    handler = partial(PublishedTreeHandler, directory=str(data_dir))
+    handler = type("Handler", (PublishedTreeHandler,), {"root": data_dir.resolve()})
     return ThreadingHTTPServer((host, port), handler)

@@ -16,10 +16,15 @@ import unicodedata
 _TRAILER = re.compile(
     r"^\s*(?:(?:文章)?来源|原文链接|阅读原文|原标题|责任编辑|编辑|本文来自|转载自|声明)\s*[:：]?.{0,80}$"
 )
-_TAIL_LINES = 8  # how far from the end an attribution line may sit
-_SHORT_LINE = 40  # longer lines after it are article text, not template furniture
+TRAILER_WINDOW = 8  # how far from the end an attribution line may sit
+SHORT_LINE = 40  # longer lines after it are article text, not template furniture
 # Lines that are nothing but a "read the original" call to action.
 _LINK_ONLY = re.compile(r"^\s*(?:阅读原文|原文链接|查看原文|点击查看原文)\s*[>»›]*\s*$")
+
+
+def is_trailer(line: str) -> bool:
+    """An attribution or "read the original" line."""
+    return bool(_TRAILER.match(line) or _LINK_ONLY.match(line))
 
 
 def strip_trailers(text: str) -> str:
@@ -29,12 +34,12 @@ def strip_trailers(text: str) -> str:
     template leaves after it ("扫码下载…客户端", "推荐阅读") go with it.
     """
     lines = text.rstrip().splitlines()
-    tail_start = max(len(lines) - _TAIL_LINES, 0)
+    tail_start = max(len(lines) - TRAILER_WINDOW, 0)
     for index in range(len(lines) - 1, tail_start - 1, -1):
-        if _TRAILER.match(lines[index]) and all(len(line) <= _SHORT_LINE for line in lines[index + 1:]):
+        if is_trailer(lines[index]) and all(len(line) <= SHORT_LINE for line in lines[index + 1:]):
             del lines[index:]
             break
-    while lines and (not lines[-1].strip() or _TRAILER.match(lines[-1]) or _LINK_ONLY.match(lines[-1])):
+    while lines and (not lines[-1].strip() or is_trailer(lines[-1])):
         lines.pop()
     return "\n".join(lines)
 

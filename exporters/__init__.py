@@ -1,1 +1,46 @@
-"""Exporters: turn the index into published documents (Atom now; JSON Feed, RSS and Hexo later)."""
+"""Exporters: turn the index into published documents — Atom, JSON Feed, RSS, and Hexo posts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.config import AppConfig
+from crawler.index import IndexStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ExportSummary:
+    stories: int = 0
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+
+
+def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSummary:
+    """Every configured format from one read of the index."""
+    from exporters import hexo, jsonfeed, rss
+    from exporters.atom import AtomExporter
+    from exporters.feedset import feed_specs, tag_prefix
+    from exporters.model import entry_for
+
+    summary = ExportSummary()
+    atom = AtomExporter.from_app_config(store, app, data_dir).export()
+    summary.stories = atom.entries
+    summary.written += atom.written
+    summary.unchanged += atom.unchanged
+    specs = feed_specs(store, app)
+    feeds_dir = data_dir / "feeds"
+    for path, changed in jsonfeed.export(specs, app, feeds_dir) + rss.export(specs, app, feeds_dir):
+        (summary.written if changed else summary.unchanged).append(path)
+    if app.settings.hexo:
+        # The blog keeps every story, not just a feed's length.
+        exporter = hexo.HexoExporter(hexo.HexoConfig(posts_dir=data_dir / "hexo" / "_posts",
+                                                     image_proxy=app.settings.hexo_image_proxy))
+        entries = [entry_for(post, tag_prefix(app)) for post in store.posts()]
+        titles = {name: source.title for name, source in app.sources.items()}
+        for path, changed in exporter.export(entries, titles):
+            (summary.written if changed else summary.unchanged).append(path)
+    return summary

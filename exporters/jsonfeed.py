@@ -1,0 +1,57 @@
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) beside every Atom document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import crawler
+from crawler.config import AppConfig
+from exporters.feedset import FeedSpec, feed_path, public_url, tag_prefix
+from exporters.model import Entry
+from exporters.publish import write_atomic
+
+VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def _item(entry: Entry) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": entry.id,
+        "url": entry.alternate,
+        "title": entry.title,
+        "content_html": entry.content_html,
+        "summary": entry.summary,
+        "date_published": entry.published.isoformat(),
+        "date_modified": entry.updated.isoformat(),
+    }
+    if entry.via:
+        item["external_url"] = entry.via[0]
+    if entry.lead_image:
+        item["image"] = entry.lead_image
+    if entry.author:
+        item["authors"] = [{"name": entry.author}]
+    if entry.categories:
+        item["tags"] = entry.categories
+    # Extension members start with an underscore (JSON Feed 1.1, "Extensions").
+    item["_feedarchiver"] = {"source_name": entry.source_name, "via": entry.via, "sources": entry.sources}
+    return item
+
+
+def render(spec: FeedSpec, app: AppConfig) -> bytes:
+    document: dict[str, Any] = {
+        "version": VERSION,
+        "title": spec.title,
+        "description": f"{spec.title} (feedarchiver {crawler.__version__}, {tag_prefix(app)}{spec.id_suffix})",
+        "language": "zh-CN",
+        "authors": [{"name": app.settings.feed_title}],
+        "items": [_item(e) for e in spec.entries],
+    }
+    if url := public_url(app, f"{spec.stem}.json"):
+        document["feed_url"] = url
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def export(specs: list[FeedSpec], app: AppConfig, feeds_dir: Path) -> list[tuple[Path, bool]]:
+    return [(path, write_atomic(path, render(spec, app)))
+            for spec in specs for path in [feed_path(feeds_dir, spec, "json")]]

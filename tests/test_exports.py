@@ -1,0 +1,70 @@
+"""JSON Feed, RSS and Hexo beside the Atom feeds, from the session's crawl."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from exporters.hexo import HexoConfig, HexoExporter
+from exporters.model import Entry
+from tests.conftest import Crawl
+
+SEED = Path(__file__).parent / "data" / "seed" / "000_304cee3c01d5b6a4.txt"
+PROXY = "https://cors.zfour.workers.dev/?"
+
+
+def test_hexo_renders_the_seed_byte_for_byte(tmp_path: Path) -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    body = seed.split("<div>   \n", 1)[1].split("  \n</div>", 1)[0].replace(PROXY, "")
+    entry = Entry(
+        key="304cee3c01d5b6a4ffff", id="tag:x,2026:story/304cee3c01d5b6a4ffff",
+        title="机械行业高铁装备制造职业教育产教联盟年会亮点频频",
+        published=datetime(2021, 12, 11, 12, 53, 40, tzinfo=UTC),
+        updated=datetime(2021, 12, 11, 12, 53, 40, tzinfo=UTC), author=None, source_name="中国青年报客户端",
+        content_html=body.replace(' referrerpolicy="no-referrer"', ""), summary="", alternate="http://x/",
+        categories=["新媒体", "趣头条", "分类"],
+        lead_image="http://static.1sapp.com/qupost/img/2021/12/11/6e854da20a9f0f2cbf60de9ca87ca8cc.jpeg",
+    )
+    exporter = HexoExporter(HexoConfig(posts_dir=tmp_path, image_proxy=PROXY))
+    assert exporter.render(entry) == seed
+
+
+@pytest.mark.crawl
+def test_hexo_posts_one_per_story_with_front_matter(crawl: Crawl) -> None:
+    posts = crawl.posts()
+    files = sorted((crawl.data / "hexo" / "_posts").glob("*.md"))
+    assert len(files) == len(posts)
+    by_key = {p.key[:16]: p for p in posts}
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        _, front, body = text.split("---\n", 2)
+        fields = dict(line.split(": ", 1) for line in front.splitlines() if ": " in line)
+        post = by_key[path.stem]
+        assert fields["title"] == "'" + post.title.replace("'", "''") + "'"
+        assert fields["comments"] == "false" and fields["date"].endswith(" GMT")
+        assert fields["author"] == post.categories[1]
+        assert [line[3:] for line in front.splitlines() if line.startswith(" - ")] == post.categories
+        assert body.startswith("\n<div>   \n") and body.endswith("  \n</div>\n            ")
+        assert body.count("\n") == 4, "the body stays on one line"
+
+
+@pytest.mark.crawl
+def test_json_feed_and_rss_mirror_the_atom_feed(crawl: Crawl) -> None:
+    feeds = crawl.data / "feeds"
+    atom = feedparser.parse((feeds / "all.atom").read_bytes())
+    document = json.loads((feeds / "all.json").read_text(encoding="utf-8"))
+    assert document["version"] == "https://jsonfeed.org/version/1.1"
+    assert [item["id"] for item in document["items"]] == [e.id for e in atom.entries]
+    for item in document["items"]:
+        assert item["content_html"] and item["url"].startswith("http")
+        assert datetime.fromisoformat(item["date_published"]).tzinfo is not None
+    rss = feedparser.parse((feeds / "all.rss").read_bytes())
+    assert rss.bozo == 0 and rss.version == "rss20"
+    assert [e.id for e in rss.entries] == [e.id for e in atom.entries]
+    for source in ("qutoutiao-tech", "zaker-news", "cyol"):
+        assert (feeds / "sources" / f"{source}.json").exists()
+        assert feedparser.parse((feeds / "sources" / f"{source}.rss").read_bytes()).bozo == 0
