@@ -63,6 +63,7 @@ class Settings:
     operator: str = ""
     hexo: bool = True  # also write DATA/hexo/_posts/*.md in the seed blog's format
     hexo_image_proxy: str = ""  # e.g. "https://cors.example.workers.dev/?": Hexo images through a proxy
+    websub_hub: str = ""  # a WebSub hub to announce changed feeds to (needs public_base_url)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,14 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
     feeds_dir = data_dir / "feeds"
     for path, changed in jsonfeed.export(specs, app, feeds_dir) + rss.export(specs, app, feeds_dir):
         (summary.written if changed else summary.unchanged).append(path)
+    if app.settings.websub_hub and app.settings.public_base_url:
+        from exporters import websub
+        from exporters.feedset import public_url
+
+        topics = [url for path in summary.written if path.suffix in (".atom", ".rss", ".json")
+                  and path.is_relative_to(feeds_dir)
+                  and (url := public_url(app, path.relative_to(feeds_dir).as_posix()))]
+        websub.ping(app.settings.websub_hub, topics, app.settings.user_agent)
     if app.settings.hexo:
         # The blog keeps every story, not just a feed's length.
         exporter = hexo.HexoExporter(hexo.HexoConfig(posts_dir=data_dir / "hexo" / "_posts",

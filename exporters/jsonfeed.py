@@ -49,6 +49,8 @@ def render(spec: FeedSpec, app: AppConfig) -> bytes:
     }
     if url := public_url(app, f"{spec.stem}.json"):
         document["feed_url"] = url
+        if app.settings.websub_hub:
+            document["hubs"] = [{"type": "WebSub", "url": app.settings.websub_hub}]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 

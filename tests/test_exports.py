@@ -68,3 +68,48 @@ def test_json_feed_and_rss_mirror_the_atom_feed(crawl: Crawl) -> None:
     for source in ("qutoutiao-tech", "zaker-news", "cyol"):
         assert (feeds / "sources" / f"{source}.json").exists()
         assert feedparser.parse((feeds / "sources" / f"{source}.rss").read_bytes()).bozo == 0
+
+
+@pytest.mark.crawl
+def test_websub_hub_hears_of_changed_feeds_only(crawl: Crawl, tmp_path: Path) -> None:
+    import shutil
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    pings: list[dict[str, list[str]]] = []
+
+    class Hub(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            pings.append(parse_qs(self.rfile.read(length).decode()))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    hub = ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=hub.serve_forever, daemon=True).start()
+    try:
+        data = tmp_path / "data"
+        shutil.copytree(crawl.data, data)
+        config = tmp_path / "sources.toml"
+        config.write_text(crawl.config.read_text(encoding="utf-8") + (
+            f'\n[settings]\npublic_base_url = "https://feeds.example.org"\n'
+            f'websub_hub = "http://127.0.0.1:{hub.server_address[1]}/hub"\n'), encoding="utf-8")
+        from tests.conftest import run_cli
+
+        assert run_cli("export", "--config", str(config), "--data", str(data)).returncode == 0
+        topics = {p["hub.url"][0] for p in pings}
+        assert all(p["hub.mode"] == ["publish"] for p in pings)
+        assert "https://feeds.example.org/feeds/all.atom" in topics
+        assert "https://feeds.example.org/feeds/sources/cyol.json" in topics
+        document = json.loads((data / "feeds" / "all.json").read_text(encoding="utf-8"))
+        assert document["hubs"][0]["type"] == "WebSub"
+        pings.clear()
+        assert run_cli("export", "--config", str(config), "--data", str(data)).returncode == 0
+        assert pings == [], "nothing changed, nothing announced"
+    finally:
+        hub.shutdown()
+        hub.server_close()
