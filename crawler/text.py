@@ -47,7 +47,13 @@ def strip_trailers(text: str) -> str:
 def normalise(text: str) -> str:
     """NFKC, trailers dropped, lower-cased, every whitespace, punctuation and symbol character removed."""
     text = strip_trailers(unicodedata.normalize("NFKC", text))
-    return "".join(ch for ch in text.casefold() if unicodedata.category(ch)[0] not in "ZPSC")
+    folded = _fold(text.casefold())
+    # Removing spaces can bring a base letter next to a combining mark NFKC then composes ("E¯").
+    return _fold(unicodedata.normalize("NFKC", folded))
+
+
+def _fold(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "ZPSC")
 
 
 def content_hash(text: str) -> str:

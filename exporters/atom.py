@@ -134,7 +134,7 @@ class AtomExporter:
     def _entry(self, fg: FeedGenerator, post: StoredPost) -> None:
         fe = fg.add_entry(order="append")
         fe.id(self.config.tag(f"story/{post.key}"))
-        fe.title(clean_xml_text(post.title) or "(untitled)")
+        fe.title(" ".join(clean_xml_text(post.title).split()) or "(untitled)")
         published = post.published or post.first_seen
         fe.published(published)
         fe.updated(max(post.updated, published))

@@ -37,7 +37,7 @@ def entry_for(post: StoredPost, tag_prefix: str) -> Entry:
     return Entry(
         key=post.key,
         id=f"{tag_prefix}story/{post.key}",
-        title=clean_xml_text(post.title) or "(untitled)",
+        title=" ".join(clean_xml_text(post.title).split()) or "(untitled)",
         published=published,
         updated=max(post.updated, published),
         author=clean_xml_text(post.author) if post.author else None,
