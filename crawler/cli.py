@@ -9,10 +9,11 @@ import os
 import sys
 import urllib.request
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler import __version__
-from crawler.config import AppConfig, load_config
+from crawler.config import AppConfig, default_sources_path, load_config
 from crawler.errors import FeedArchiverError
 from crawler.runner import CrawlReport
 
@@ -114,19 +115,34 @@ def cmd_sources(args: argparse.Namespace) -> int:
     app = load_config(args.config)
     data = _data_dir(args.data)
     health = {}
+    states = {}
     if (data / "index.sqlite3").exists() or app.settings.index_url:
         store = open_index_store(index_url_for(data, app.settings.index_url))
         try:
             health = store.source_health()
+            states = store.source_states()
         finally:
             store.close()
     if not app.sources:
         print("no sources configured (see --config, $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+    elif app.path is None:
+        print(f"no config file: the packaged real-world sources ({default_sources_path()})")
+    now = datetime.now(UTC)
     for name, source in sorted(app.sources.items()):
         state = "enabled" if source.enabled else "disabled"
-        print(f"{name}  [{source.kind}, {state}]  {source.title}  {' / '.join(source.categories)}")
+        extras = [x for x in (state, "browser" if source.browser else "") if x]
+        print(f"{name}  [{source.kind}, {', '.join(extras)}]  {source.title}  {' / '.join(source.categories)}")
         for url in source.urls:
             print(f"    {url}")
+        block = states.get(name)
+        if block is not None and block.blocked_by:
+            when = block.last_blocked_at.isoformat(timespec="seconds") if block.last_blocked_at else "?"
+            until = block.blocked_until.isoformat(timespec="seconds") if block.blocked_until else "?"
+            waiting = f"backing off until {until}" if block.backing_off(now) else f"back-off ended at {until}"
+            print(f"    BLOCKED by a {block.blocked_by} WAF challenge at {when} ({block.blocks_in_row} in a row, "
+                  f"{block.blocks_total} in all); {waiting}")
+        elif block is not None and block.blocks_total:
+            print(f"    blocked {block.blocks_total} times before; got through since")
         h = health.get(name)
         if h is None:
             print("    never crawled")

@@ -20,11 +20,18 @@ from lxml import etree
 from crawler.dates import DEFAULT_TZ, zone
 from crawler.errors import ConfigError
 
-SOURCE_KINDS = ("feed",)
+SOURCE_KINDS = ("feed", "list", "qutoutiao", "zaker")
 ImageReferer = Literal["page", "origin", "none"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SOURCE_KEYS = {"kind", "urls", "categories", "timezone", "follow_original", "enabled", "browser",
-                "image_referer", "title", "aggregator", "prune"}
+                "image_referer", "title", "aggregator", "prune", "max_pages"}
+# Keys only one kind understands: list selectors, Qutoutiao categories, ZAKER channels.
+_KIND_KEYS: dict[str, set[str]] = {
+    "list": {"item", "item_link", "item_title", "item_date", "item_summary", "next_page"},
+    "qutoutiao": {"cids", "page_size"},
+    "zaker": {"channels"},
+}
+_SELECTOR_KEYS = ("item", "item_link", "item_title", "item_date", "item_summary", "next_page")
 ENV_PREFIX = "FEEDARCHIVER_"
 _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
@@ -45,6 +52,45 @@ class SourceConfig:
     image_referer: ImageReferer = "page"
     aggregator: bool = False  # its pages are copies of other publishers' stories, linked or not
     prune: tuple[str, ...] = ()  # XPath of page blocks to delete before extraction
+    max_pages: int = 3  # list pages (next_page) or API pages (min_time) read per crawl
+    selectors: ListSelectors | None = None  # kind "list" only
+    cids: tuple[int, ...] = ()  # kind "qutoutiao": category ids (7 科技, 1 热点, ...)
+    page_size: int = 20  # kind "qutoutiao": items per API page
+    channels: tuple[str, ...] = ()  # kind "zaker": channel ids
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListSelectors:
+    """Where the posts are on a list page: CSS (``li.news``, ``a::attr(href)``) or XPath (``//li``).
+
+    ``item`` selects each post's block; the others are evaluated inside it (``next_page`` on the page).
+    An expression that starts with ``/``, ``./``, ``(`` or ``..`` is XPath, anything else CSS.
+    """
+
+    item: str
+    item_link: str = "a"
+    item_title: str | None = None  # default: the link's text
+    item_date: str | None = None
+    item_summary: str | None = None
+    next_page: str | None = None
+
+
+def is_xpath(expression: str) -> bool:
+    return expression.lstrip().startswith(("/", "./", "(", ".."))
+
+
+def _check_selector(where: str, key: str, expression: Any) -> str:
+    from parsel.csstranslator import css2xpath  # parsel comes with Scrapy
+
+    if not isinstance(expression, str) or not expression.strip():
+        raise ConfigError(f"{where}: {key} must be a CSS selector or an XPath expression")
+    try:
+        etree.XPath(expression if is_xpath(expression) else css2xpath(expression))
+    except etree.XPathSyntaxError as exc:
+        raise ConfigError(f"{where}: {key} {expression!r} is not valid XPath: {exc}") from None
+    except Exception as exc:  # cssselect raises its own SelectorSyntaxError / ExpressionError
+        raise ConfigError(f"{where}: {key} {expression!r} is not a valid CSS selector: {exc}") from None
+    return expression
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +110,8 @@ class Settings:
     hexo: bool = True  # also write DATA/hexo/_posts/*.md in the seed blog's format
     hexo_image_proxy: str = ""  # e.g. "https://cors.example.workers.dev/?": Hexo images through a proxy
     websub_hub: str = ""  # a WebSub hub to announce changed feeds to (needs public_base_url)
+    browser_executable: str = "/usr/bin/chromium"  # Chromium for sources with browser = true
+    block_backoff: int = 3600  # seconds a source blocked by a WAF waits, doubled per block in a row
 
 
 @dataclass(frozen=True)
@@ -113,10 +161,20 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
         raise ConfigError(f"{chosen}: unknown table(s) {sorted(unknown_tables)}; expected [settings], [sources.NAME]")
     settings = _settings({**defaults.get("settings", {}), **user.get("settings", {})}, env)
     sources: dict[str, SourceConfig] = {}
-    for layer, origin in ((defaults, "packaged defaults"), (user, str(chosen))):
+    layers: list[tuple[dict[str, Any], str]] = [(defaults, "packaged defaults")]
+    if chosen is None:
+        # No config file: the packaged real-world sources, so a first crawl gets real feeds at once.
+        layers.append((tomllib.loads(default_sources_path().read_text("utf-8")), "packaged sources.toml"))
+    layers.append((user, str(chosen)))
+    for layer, origin in layers:
         for name, table in layer.get("sources", {}).items():
             sources[name] = _source(name, table, origin)
     return AppConfig(settings=settings, sources=sources, path=chosen)
+
+
+def default_sources_path() -> Path:
+    """The packaged real-world sources (used when there is no config file; a template to copy)."""
+    return Path(str(resources.files("crawler").joinpath("sources.toml")))
 
 
 def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
@@ -157,12 +215,16 @@ def _source(name: str, table: Any, origin: str) -> SourceConfig:
         raise ConfigError(f"{where} must be a table")
     if not _NAME.match(name):
         raise ConfigError(f"{where}: a source name is lower-case letters, digits, '-' and '_'")
-    unknown = set(table) - _SOURCE_KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: {', '.join(sorted(_SOURCE_KEYS))}")
     kind = table.get("kind")
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"{where}: kind must be one of {', '.join(SOURCE_KINDS)}, not {kind!r}")
+    allowed = _SOURCE_KEYS | _KIND_KEYS.get(kind, set())
+    unknown = set(table) - allowed
+    if unknown:
+        others = {k for other, keys in _KIND_KEYS.items() if other != kind for k in keys} & unknown
+        hint = f" ({', '.join(sorted(others))} belong to another kind)" if others else ""
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)} for kind {kind}{hint}; "
+                          f"known: {', '.join(sorted(allowed))}")
     urls = table.get("urls")
     if isinstance(urls, str):
         urls = [urls]
@@ -195,5 +257,36 @@ def _source(name: str, table: Any, origin: str) -> SourceConfig:
             raise ConfigError(f"{where}: prune {expression!r} is not valid XPath: {exc}") from None
     return SourceConfig(
         name=name, kind=kind, urls=tuple(urls), title=str(table.get("title") or name),
-        categories=tuple(categories), timezone=tz, image_referer=referer, prune=tuple(prune), **flags,
+        categories=tuple(categories), timezone=tz, image_referer=referer, prune=tuple(prune),
+        max_pages=_positive(where, table, "max_pages", 3), **flags, **_kind_fields(where, kind, table),
     )
+
+
+def _positive(where: str, table: dict[str, Any], key: str, default: int) -> int:
+    value = table.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{where}: {key} must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def _kind_fields(where: str, kind: str, table: dict[str, Any]) -> dict[str, Any]:
+    if kind == "list":
+        if "item" not in table:
+            raise ConfigError(f"{where}: a list source needs `item`, the selector of each post on the page")
+        values = {key: _check_selector(where, key, table[key]) for key in _SELECTOR_KEYS if key in table}
+        return {"selectors": ListSelectors(**values)}
+    if kind == "qutoutiao":
+        cids = table.get("cids")
+        if not isinstance(cids, list) or not cids or not all(isinstance(c, int) and c >= 0 for c in cids):
+            raise ConfigError(f"{where}: cids must be a non-empty list of category ids, e.g. [7] for 科技")
+        page_size = _positive(where, table, "page_size", 20)
+        return {"cids": tuple(cids), "page_size": page_size}
+    if kind == "zaker":
+        channels = table.get("channels")
+        if isinstance(channels, list):
+            channels = [str(c) if isinstance(c, int) else c for c in channels]
+        if (not isinstance(channels, list) or not channels
+                or not all(isinstance(c, str) and re.fullmatch(r"[0-9A-Za-z_-]+", c) for c in channels)):
+            raise ConfigError(f"{where}: channels must be a non-empty list of ZAKER channel ids, e.g. [\"660\"]")
+        return {"channels": tuple(channels)}
+    return {}

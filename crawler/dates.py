@@ -17,7 +17,8 @@ from dateutil import parser as dateutil_parser
 DEFAULT_TZ = "Asia/Shanghai"
 
 # Text is NFKC-normalised first, so full-width digits and colons ("２０２６年", "10：30") arrive as ASCII.
-_TIME = r"(?:\s*(?P<ap>上午|下午|晚上|中午|凌晨|早上)?\s*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?)"
+_TIME = (r"(?:\s*(?P<ap>上午|下午|晚上|中午|凌晨|早上)?\s*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{1,2})"
+         r"(?:\s*[:分]\s*(?P<S>\d{1,2}))?)")
 _CN_FULL = re.compile(
     r"(?P<y>\d{4})\s*[年/.-]\s*(?P<m>\d{1,2})\s*[月/.-]\s*(?P<d>\d{1,2})\s*日?" + _TIME + "?"
 )
@@ -120,9 +121,7 @@ def _build(match: re.Match[str], year: int, local: tzinfo) -> datetime | None:
 def _at(year: int, month: int, day: int, match: re.Match[str], local: tzinfo) -> datetime | None:
     groups = match.groupdict()
     hour = int(groups.get("H") or 0)
-    if groups.get("ap") in _PM and hour < 12:
-        hour += 12
-    elif groups.get("ap") == "中午" and hour < 6:
+    if (groups.get("ap") in _PM and hour < 12) or (groups.get("ap") == "中午" and hour < 6):
         hour += 12
     try:
         return datetime(year, month, day, hour, int(groups.get("M") or 0), int(groups.get("S") or 0), tzinfo=local)

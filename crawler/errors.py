@@ -21,3 +21,7 @@ class IndexStoreError(FeedArchiverError):
 
 class CrawlError(FeedArchiverError):
     """A crawl could not run at all (as opposed to per-item errors, which are counted)."""
+
+
+class BrowserUnavailable(FeedArchiverError):
+    """A source needs pages rendered, and the configured browser is not installed."""

@@ -28,7 +28,8 @@ from crawler.text import SHORT_LINE, TRAILER_WINDOW, is_trailer
 logger = logging.getLogger(__name__)
 
 # Lazy-loading attributes seen on aggregator pages, in order of preference (AGGREGATORS.md).
-LAZY_IMAGE_ATTRS = ("data-original", "data-src", "data-lazy-src", "data-gif-url", "data-url")
+# data-gif-url first: ZAKER puts a still frame in data-original and the animation there.
+LAZY_IMAGE_ATTRS = ("data-gif-url", "data-original", "data-src", "data-lazy-src", "data-url")
 _ATTRIBUTION = re.compile(
     r"(?:文章)?来源\s*[:：]\s*(?P<name>[^\s，,。;；|/&]{1,40}?)(?=\s|作者|时间|编辑|责编|$|[，,。;；|/&])"
 )
@@ -76,10 +77,12 @@ class Article:
         return data
 
 
-def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tuple[str, ...] = ()) -> Article:
+def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tuple[str, ...] = (),
+                    now: datetime | None = None) -> Article:
     """Extract one page. Raises ExtractionError when no article text can be found.
 
-    ``prune`` lists XPath expressions of extra blocks to delete first (a source's own boilerplate).
+    ``prune`` lists XPath expressions of extra blocks to delete first (a source's own boilerplate);
+    ``now`` anchors relative and year-less dates ("3小时前", "11月20日").
     """
     try:
         tree = lxml.html.document_fromstring(html)
@@ -127,8 +130,8 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     published = _first_date(
         [meta.get(k) for k in _PUBLISHED_META] + [ld.get("datePublished"),
          _first(tree, "//time/@datetime"), _first(tree, "//time/text()"), _visible_date(tree),
-         doc.date], tz)
-    updated = _first_date([meta.get(k) for k in _UPDATED_META] + [ld.get("dateModified")], tz)
+         doc.date], tz, now)
+    updated = _first_date([meta.get(k) for k in _UPDATED_META] + [ld.get("dateModified")], tz, now)
     return Article(
         url=url, title=title, text=text, body_html=body_html,
         author=_clean_person(author), source_name=source_name, site_name=site_name, published=published,
@@ -184,9 +187,9 @@ def _first(tree: Any, xpath: str) -> str | None:
     return None
 
 
-def _first_date(candidates: list[Any], tz: str | None) -> datetime | None:
+def _first_date(candidates: list[Any], tz: str | None, now: datetime | None = None) -> datetime | None:
     for candidate in candidates:
-        if candidate and (parsed := parse_date(candidate, tz)) is not None:
+        if candidate and (parsed := parse_date(candidate, tz, now)) is not None:
             return parsed
     return None
 

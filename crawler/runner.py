@@ -58,6 +58,10 @@ def scrapy_settings(app: AppConfig, data_dir: Path, log_level: str = "WARNING") 
     settings.set("WARC_MAX_SIZE", app.settings.warc_max_size, priority="cmdline")
     settings.set("WARC_OPERATOR", app.settings.operator, priority="cmdline")
     settings.set("USER_AGENT", app.settings.user_agent, priority="cmdline")
+    launch = dict(settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
+    launch["executable_path"] = app.settings.browser_executable
+    settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, priority="cmdline")
+    settings.set("SOURCE_BLOCK_BACKOFF", app.settings.block_backoff, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     # The CLI configures logging itself; Scrapy's root handler would print every line twice.
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")

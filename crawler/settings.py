@@ -54,6 +54,32 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 # 4xx/5xx reach the spider's errback as HttpError, so each failure is counted per source.
 HTTPERROR_ALLOW_ALL = False
 
+# Recognise WAF challenge pages (SafeLine & co.): the source is marked blocked and backs off.
+WAF_CHALLENGE_ENABLED = True
+DOWNLOADER_MIDDLEWARES = {
+    # After HttpCompressionMiddleware (590) has decoded the body on its way back, before retries (550).
+    "crawler.middlewares.waf_challenge.WafChallengeMiddleware": 580,
+}
+# Seconds a blocked source backs off; doubled for each block in a row (capped at a week).
+SOURCE_BLOCK_BACKOFF = 3600
+
+# Rendering for browser sources (crawler/browser.py): plain requests still go through Scrapy's handler.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.browser.BrowserDownloadHandler",
+    "https": "crawler.browser.BrowserDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# Debian's Chromium (Playwright's own download cannot work offline); the CLI sets browser_executable.
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("FEEDARCHIVER_BROWSER_EXECUTABLE", "/usr/bin/chromium"),
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+}
+# Milliseconds a rendered page may take to load.
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+# Pages rendered at once per browser context: Chromium is heavy on a 2-core box.
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+
 EXTENSIONS = {
     "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
     "crawler.extensions.source_runs.SourceRunsExtension": 200,

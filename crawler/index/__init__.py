@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.index.sql import SqlIndexStore
-from crawler.index.store import IndexStore, PostUrl, SourceHealth, StoredPost, UpsertResult
+from crawler.index.store import IndexStore, PostUrl, SourceHealth, SourceState, StoredPost, UpsertResult
 
-__all__ = ["IndexStore", "PostUrl", "SourceHealth", "SqlIndexStore", "StoredPost", "UpsertResult",
+__all__ = ["IndexStore", "PostUrl", "SourceHealth", "SourceState", "SqlIndexStore", "StoredPost", "UpsertResult",
            "index_url_for", "open_index_store"]
 
 

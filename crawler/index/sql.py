@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.errors import IndexStoreError
-from crawler.index.store import PostUrl, SourceHealth, StoredPost, UpsertResult
+from crawler.index.store import PostUrl, SourceHealth, SourceState, StoredPost, UpsertResult
 from crawler.items import PostItem, WarcRef
 
 logger = logging.getLogger(__name__)
@@ -120,6 +120,19 @@ source_runs = Table(
     Column("details", Text, nullable=False, default="{}"),
     Column("last_error", Text),
 )
+
+# Per-source state that outlives a run: WAF blocks and the back-off they impose.
+source_state = Table(
+    "source_state", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("blocked_by", String(32)),  # the WAF of the last block; NULL once a crawl gets through
+    Column("blocked_until", UtcDateTime),
+    Column("blocks_in_row", Integer, nullable=False, default=0),
+    Column("blocks_total", Integer, nullable=False, default=0),
+    Column("last_blocked_at", UtcDateTime),
+)
+
+MAX_BACKOFF_SECONDS = 7 * 86400
 
 
 def _now() -> datetime:
@@ -310,3 +323,35 @@ class SqlIndexStore:
             )
             for r in rows
         }
+
+    # -- blocks and back-off -----------------------------------------------------------------------
+
+    def source_states(self) -> dict[str, SourceState]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(source_state)).mappings().all()
+        return {r["source"]: SourceState(
+            source=r["source"], blocked_by=r["blocked_by"], blocked_until=r["blocked_until"],
+            blocks_in_row=r["blocks_in_row"], blocks_total=r["blocks_total"], last_blocked_at=r["last_blocked_at"],
+        ) for r in rows}
+
+    def record_block(self, source: str, waf: str, backoff_seconds: int) -> SourceState:
+        """One more block: back off ``backoff_seconds`` doubled for each earlier block in a row."""
+        now = _now()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(source_state).where(source_state.c.source == source)).mappings().first()
+            in_row = (row["blocks_in_row"] if row else 0) + 1
+            total = (row["blocks_total"] if row else 0) + 1
+            seconds = min(backoff_seconds * 2 ** min(in_row - 1, 20), MAX_BACKOFF_SECONDS)
+            values = {"blocked_by": waf, "blocked_until": now + timedelta(seconds=seconds),
+                      "blocks_in_row": in_row, "blocks_total": total, "last_blocked_at": now}
+            if row is None:
+                conn.execute(source_state.insert().values(source=source, **values))
+            else:
+                conn.execute(update(source_state).where(source_state.c.source == source).values(**values))
+        return SourceState(source=source, **values)  # type: ignore[arg-type]
+
+    def clear_block(self, source: str) -> None:
+        """A crawl got through: the back-off ends (the total count stays, for the record)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(source_state).where(source_state.c.source == source).values(
+                blocked_by=None, blocked_until=None, blocks_in_row=0))

@@ -68,6 +68,21 @@ class SourceHealth:
     details: dict[str, Any] = field(default_factory=dict)  # last run's per-source counters
 
 
+@dataclass(frozen=True, kw_only=True)
+class SourceState:
+    """Whether a source is blocked by a WAF and backing off."""
+
+    source: str
+    blocked_by: str | None
+    blocked_until: datetime | None
+    blocks_in_row: int
+    blocks_total: int
+    last_blocked_at: datetime | None
+
+    def backing_off(self, now: datetime) -> bool:
+        return self.blocked_until is not None and self.blocked_until > now
+
+
 class IndexStore(Protocol):
     def upsert_post(self, item: PostItem) -> UpsertResult: ...
 
@@ -81,5 +96,11 @@ class IndexStore(Protocol):
                    details: dict[str, Any], last_error: str | None) -> None: ...
 
     def source_health(self) -> dict[str, SourceHealth]: ...
+
+    def source_states(self) -> dict[str, SourceState]: ...
+
+    def record_block(self, source: str, waf: str, backoff_seconds: int) -> SourceState: ...
+
+    def clear_block(self, source: str) -> None: ...
 
     def close(self) -> None: ...

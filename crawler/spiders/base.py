@@ -1,12 +1,14 @@
-"""What every source spider shares: its configured sources, per-source error accounting, and the
-step from a fetched article page to a PostItem (plus the follow to the original it names)."""
+"""What every source spider shares: its configured sources, per-source error accounting, blocking
+and back-off, browser rendering, and the step from a fetched article page to a PostItem (plus the
+follow to the original it names)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from scrapy import Request, Spider
@@ -18,9 +20,11 @@ from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig, load_config
 from crawler.encoding import decode_html
-from crawler.errors import ConfigError, ExtractionError
+from crawler.errors import BrowserUnavailable, ConfigError, ExtractionError
 from crawler.extract import Article, extract_article
 from crawler.items import PostItem, Role
+from crawler.middlewares.waf_challenge import WafChallenge
+from crawler.pagecheck import soft_404
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +39,10 @@ class EntryContext:
     summary: str | None = None
     published: datetime | None = None
     updated: datetime | None = None
+    source_name: str | None = None  # the publisher the listing names (来源, sourceName, author_name)
+    original_url: str | None = None  # the original the listing names (sourceSite, raw_url)
+    categories: tuple[str, ...] | None = None  # instead of the source's (adds a channel, e.g. a cid's name)
+    stable_url: str | None = None  # index the post under this URL (the fetched one carries listing tokens)
 
 
 class SourceSpider(Spider):
@@ -52,6 +60,9 @@ class SourceSpider(Spider):
         self._requested = sources
         self.sources: list[SourceConfig] = []
         self._seen: set[tuple[str, str]] = set()
+        self.blocked: dict[str, str] = {}  # source name -> WAF that challenged it in this crawl
+        self.held: dict[str, datetime] = {}  # source name -> backing off until (set by SourceRunsExtension)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -76,6 +87,32 @@ class SourceSpider(Spider):
             raise ConfigError(f"no enabled sources of kind {self.kind!r} are configured")
         return chosen
 
+    def now(self) -> datetime:
+        """Anchors year-less and relative dates; golden-file tests fix it."""
+        return self.clock()
+
+    def startable_sources(self) -> Iterator[SourceConfig]:
+        """The sources to start now: not backing off after a block, and with a browser when they need one."""
+        for source in self.sources:
+            if source.name in self.held:
+                until = self.held[source.name].isoformat(timespec="seconds")
+                self.crawler.stats.set_value(f"source/{source.name}/backing_off", until)
+                logger.warning("[%s] blocked earlier: backing off until %s, not crawled", source.name, until)
+                continue
+            if source.browser and (missing := self.browser_missing()):
+                self.count_error(source, "no_browser", "%s", missing)
+                continue
+            yield source
+
+    def browser_missing(self) -> str | None:
+        """Why pages cannot be rendered here, or None when the configured browser is installed."""
+        options = self.crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
+        executable = str(options.get("executable_path") or "")
+        if executable and os.access(executable, os.X_OK):
+            return None
+        return (f"this source needs a browser, and none is installed at {executable or '(no path set)'}: "
+                "install Chromium (apt-get install chromium) or set browser_executable in [settings]")
+
     # -- accounting ------------------------------------------------------------------------------
 
     def count_error(self, source: SourceConfig, kind: str, message: str, *args: Any) -> None:
@@ -94,7 +131,11 @@ class SourceSpider(Spider):
         request: Request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
         source: SourceConfig = request.cb_kwargs["source"]
         error = failure.value
-        if isinstance(error, HttpError):
+        if isinstance(error, WafChallenge):
+            self.block(source, error.waf, "%s", error)
+        elif isinstance(error, BrowserUnavailable):
+            self.count_error(source, "no_browser", "%s (%s)", error, request.url)
+        elif isinstance(error, HttpError):
             status = error.response.status
             self.count_error(source, f"http_{status}", "HTTP %d at %s", status, request.url)
         elif isinstance(error, DNSLookupError):
@@ -107,18 +148,41 @@ class SourceSpider(Spider):
             self.count_error(source, "fetch", "%s at %s", failure.getErrorMessage() or type(error).__name__,
                              request.url)
 
+    def block(self, source: SourceConfig, waf: str, message: str, *args: Any) -> None:
+        """A WAF challenged this source: count it, and ask nothing more of it in this crawl.
+
+        SourceRunsExtension records the block in the index, and the next crawls back off.
+        """
+        first = source.name not in self.blocked
+        self.blocked.setdefault(source.name, waf)
+        self.crawler.stats.set_value(f"source/{source.name}/blocked", waf)
+        self.crawler.stats.inc_value(f"source/{source.name}/challenges")
+        if first:
+            self.count_error(source, "blocked", message, *args)
+        else:
+            logger.info("[%s] blocked again: %s", source.name, message % args if args else message)
+
     # -- requests --------------------------------------------------------------------------------
 
-    def source_request(self, url: str, source: SourceConfig, callback: Any, **cb_kwargs: Any) -> Request | None:
+    def source_request(self, url: str, source: SourceConfig, callback: Any, *, render: bool | None = None,
+                       **cb_kwargs: Any) -> Request | None:
         """A request on behalf of one source, once per (source, URL) in a crawl.
 
         Scrapy's own URL dupefilter is bypassed on purpose: an original both listed in its publisher's
-        feed and followed from an aggregator's copy must count for both sources.
+        feed and followed from an aggregator's copy must count for both sources. A blocked source asks
+        for nothing more. ``render`` (default: the source's ``browser``) fetches through Chromium.
         """
+        if source.name in self.blocked:
+            self.crawler.stats.inc_value(f"source/{source.name}/skipped_blocked")
+            return None
         if (source.name, url) in self._seen:
             return None
         self._seen.add((source.name, url))
-        return Request(url, callback=callback, errback=self.on_error, dont_filter=True,
+        meta: dict[str, Any] = {}
+        if source.browser if render is None else render:
+            # scrapy-playwright's handler renders only requests that carry this key (crawler/browser.py).
+            meta["playwright"] = True
+        return Request(url, callback=callback, errback=self.on_error, dont_filter=True, meta=meta,
                        cb_kwargs={"source": source, **cb_kwargs})
 
     # -- article pages ---------------------------------------------------------------------------
@@ -129,27 +193,33 @@ class SourceSpider(Spider):
         article = self.extract(response, source)
         if article is None:
             return
-        original = article.original_url
+        original = article.original_url or entry.original_url
         if via_url is not None or (original and _strip_fragment(original) == _strip_fragment(response.url)):
             original = None
         role: Role = "copy" if original or (source.aggregator and via_url is None) else "original"
         author = article.author or entry.author
-        source_name = article.source_name or (article.site_name if role == "original" else None)
+        source_name = (article.source_name or entry.source_name
+                       or (article.site_name if role == "original" else None))
         if author and author in (source_name, article.site_name):
             author = None  # a publisher named where the author goes (feeds and aggregators do this)
+        url = entry.stable_url if entry.stable_url and via_url is None else response.url
         item = PostItem(
-            source=source.name, url=response.url, role=role,
+            source=source.name, url=url, role=role,
             title=article.title or entry.title or "", text=article.text, body_html=article.body_html,
             original_url=original if role == "copy" else None, via_url=via_url,
             author=author, source_name=source_name,
             published=article.published or entry.published, updated=article.updated or entry.updated,
-            categories=list(source.categories), feed_entry_id=entry.entry_id, summary=entry.summary,
+            categories=list(entry.categories if entry.categories is not None else source.categories),
+            feed_entry_id=entry.entry_id, summary=entry.summary,
             lead_image=article.images[0] if article.images else None,
             captures=list(response.meta.get("warc_refs", [])),
         )
         yield item
         if role == "copy" and original and source.follow_original:
-            request = self.source_request(original, source, self.parse_article, entry=entry, via_url=response.url)
+            # The original is another site: fetched plainly, and indexed under its own URL.
+            followed = replace(entry, stable_url=None, original_url=None)
+            request = self.source_request(original, source, self.parse_article, render=False,
+                                          entry=followed, via_url=url)
             if request is not None:
                 yield request
 
@@ -160,8 +230,15 @@ class SourceSpider(Spider):
                              content_type or "no content type", len(response.body))
             return None
         html, encoding = decode_html(response.body, content_type)
+        notice = soft_404(html)
+        if notice is not None:
+            # A 200 page saying the post is gone (原文已被删除) or was never there: a 404 in disguise.
+            kind = "removed" if notice == "removed" else "soft_404"
+            self.count_error(source, kind, "%s answers 200 with a %s notice", response.url,
+                             "removed-post" if notice == "removed" else "not-found")
+            return None
         try:
-            article = extract_article(html, response.url, source.timezone, source.prune)
+            article = extract_article(html, response.url, source.timezone, source.prune, now=self.now())
         except ExtractionError as exc:
             self.count_error(source, "extraction", "%s at %s", exc, response.url)
             return None

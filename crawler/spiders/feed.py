@@ -24,7 +24,7 @@ class FeedSpider(SourceSpider):
     kind = "feed"
 
     async def start(self) -> AsyncIterator[Any]:
-        for source in self.sources:
+        for source in self.startable_sources():
             for url in source.urls:
                 request = self.source_request(url, source, self.parse_feed)
                 if request is not None:
