@@ -60,6 +60,10 @@ DOWNLOADER_MIDDLEWARES = {
     # After HttpCompressionMiddleware (590) has decoded the body on its way back, before retries (550).
     "crawler.middlewares.waf_challenge.WafChallengeMiddleware": 580,
 }
+SPIDER_MIDDLEWARES = {
+    # An exception in a callback is counted as an error of its source (then dropped, as Scrapy would).
+    "crawler.middlewares.spider_errors.SourceErrorsMiddleware": 50,
+}
 # Seconds a blocked source backs off; doubled for each block in a row (capped at a week).
 SOURCE_BLOCK_BACKOFF = 3600
 

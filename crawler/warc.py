@@ -54,9 +54,16 @@ class WarcFileWriter:
         if self._writer is not None:
             return self._writer
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._name = warc_file_name(self.prefix, self._serial)
-        self._serial += 1
-        self._fh = open(self.directory / (self._name + OPEN_SUFFIX), "xb")  # noqa: SIM115 - closed in close()
+        while True:
+            self._name = warc_file_name(self.prefix, self._serial)
+            self._serial += 1
+            try:
+                self._fh = open(self.directory / (self._name + OPEN_SUFFIX), "xb")  # noqa: SIM115 - closed in close()
+                break
+            except FileExistsError:
+                # The crawlers of one run (one per source kind) share a PID: two can open a file in the
+                # same millisecond. The next serial number makes the name unique again.
+                continue
         self._writer = WARCWriter(self._fh, gzip=True, warc_version=WARC_VERSION)
         self._writer.write_record(self._writer.create_warcinfo_record(self._name, self.info))
         self._fh.flush()

@@ -25,6 +25,7 @@ class Story:
     published: str = field(default="", kw_only=True)  # ISO 8601 with offset, as the original states it
     source_name: str = field(default="", kw_only=True)  # publisher named by the 来源 attribution
     author: str = field(default="", kw_only=True)  # reporter, where the page names one
+    linked: bool = field(default=True, kw_only=True)  # the copies link the original (else only an API names it)
 
     @property
     def pages(self) -> tuple[str, ...]:
@@ -113,6 +114,18 @@ STORIES: tuple[Story, ...] = (
         published="2026-11-22T14:20:00+08:00",
         source_name="澎湃新闻",
     ),
+    Story(
+        # Only Qutoutiao's list API lists the copy, and only its detail JSON (sourceSite) names the
+        # original, whose UTF-8 bytes claim gb2312 in the header and the <meta>.
+        "qtt-api",
+        "江城启动“15分钟便民生活圈”建设 首批20个社区试点",
+        "gbknews:/news/118760.shtml",
+        ("qutoutiao:/detail/2026/11/23/1782061234.html",),
+        published="2026-11-23T07:40:00+08:00",
+        source_name="江城新闻网",
+        author="赵磊",
+        linked=False,
+    ),
 )
 
 # Source name (as in sources.toml) -> the feed it reads.
@@ -131,6 +144,18 @@ BROKEN_LINKS: dict[str, str] = {
     "loop": "broken:/loop",  # 302 /loop -> /loop2 -> /loop ...
     "empty": "broken:/empty",  # 200 with an empty body
     "not-feed": "broken:/notfeed.xml",  # an HTML page served as application/rss+xml
+    "soft-404": "gbknews:/news/118799.shtml",  # listed in /list/, answers 200 with 抱歉，你访问的内容不存在
+    "removed": "zaker:/article/5f2e8c1b9d3a7e6f4b0c2d18/",  # in the channel's WinPageData, says 原文已被删除
+    "waf": "zaker:/channel/13",  # a SafeLine-style JavaScript challenge instead of the channel
+}
+
+# Source name (as in sources.toml) -> the page or API it starts from, for the sources that are not feeds.
+START_PAGES: dict[str, str] = {
+    "qutoutiao-api": "qutoutiao:/content/outList",  # list API paged by min_time, then detail JSON
+    "zaker-channel": "zaker:/channel/660",  # window.WinPageData channel
+    "zaker-blocked": "zaker:/channel/13",  # the WAF challenge
+    "gbknews-list": "gbknews:/list/",  # GBK list pages read with XPath, two pages
+    "cyol-app": "cyol:/app/",  # a list only JavaScript draws: a browser source, read with CSS
 }
 
 

@@ -50,6 +50,7 @@ _NIGHT_SCHOOL = ImageSpec(300, 180, (142, 68, 173))  # zaker-cyol
 _BATTERY_CELL = ImageSpec(160, 120, (22, 160, 133))  # no-link
 _BATTERY_LINE = ImageSpec(128, 96, (39, 174, 96))  # no-link
 _EV_CHARGING = ImageSpec(256, 160, (44, 62, 80))  # redirected
+_LIFE_CIRCLE = ImageSpec(240, 150, (200, 110, 40))  # qtt-api
 
 # Path on the img host -> picture.
 IMAGES: dict[str, ImageSpec] = {
@@ -62,6 +63,7 @@ IMAGES: dict[str, ImageSpec] = {
     "/cyol/2026-11/22/32c41f4e5b5bb6df.png": ImageSpec(96, 64, (120, 90, 60)),  # cyol-volunteer
     "/gbknews/uploadfile/2026/1121/20261121092741386.png": _LIFT,
     "/gbknews/uploadfile/2026/1122/20261122175903127.png": ImageSpec(220, 140, (41, 128, 185)),  # gbk-metro
+    "/gbknews/uploadfile/2026/1123/20261123073015422.png": _LIFE_CIRCLE,
     # Qutoutiao re-uploads (static.1sapp.com shape).
     "/qupost/img/2026/11/20/b91b786fa3153ef0b95a7f925c6ed286.png": _DRONE_FIELD,
     "/qupost/img/2026/11/20/a83850eedcfae9ce075514b2c6ea7e58.png": _DRONE_STUDENT,
@@ -69,12 +71,15 @@ IMAGES: dict[str, ImageSpec] = {
     "/qupost/img/2026/11/21/4c16bfe78efee9cf773a0956bef1edbe.png": _BATTERY_CELL,
     "/qupost/img/2026/11/21/e6885bcfdc3553356c749e5cc4c4cfb2.png": _BATTERY_LINE,
     "/qupost/img/2026/11/22/7d5fecba42d35cf868103378ecff9841.png": _EV_CHARGING,
+    "/qupost/img/2026/11/23/0f3b2a7c9e1d4c5b8a6f7e2d1c0b9a88.png": _LIFE_CIRCLE,
     # ZAKER re-uploads (zkres.myzaker.com shape).
     "/202611/3c616863b17578517c782551_1024.png": _DRONE_FIELD,
     "/202611/9cf64a7fcc1e19bb04c01248_1024.png": _DRONE_STUDENT,
     "/202611/0e4eb5199dd31b3a7315b361_1024.png": _NIGHT_SCHOOL,
     "/202611/b13de6fbe661c479eb43bc99_1024.png": ImageSpec(320, 180, (20, 30, 70)),  # zaker-meteor
     "/202611/135d2d6c0f6a6c60a8fe40fe_1024.png": ImageSpec(64, 48, (90, 20, 110)),  # zaker-meteor
+    # Its animated version (data-gif-url; the demo draws PNGs only, so a distinct still stands in).
+    "/202611/135d2d6c0f6a6c60a8fe40fe_gif.png": ImageSpec(64, 48, (110, 40, 130)),  # zaker-meteor
     # ZAKER's lazy-loading placeholder (the src= of every lazy <img>): not a story picture.
     "/static/zaker/loading.png": ImageSpec(16, 16, (220, 220, 220)),
 }

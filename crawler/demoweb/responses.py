@@ -16,6 +16,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .aggregators import AggregatorRoutes
 from .images import IMAGES, png_bytes
 
 SITE_DIR = Path(__file__).parent / "site"
@@ -98,6 +99,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("broken", "/notfeed.xml"): Route(content_type=_RSS),
 }
 
+# Pages for the list sources and the encoding traps (aggregators.py has the dynamic API answers).
+ROUTES.update({
+    # UTF-8 bytes that claim gb2312 in both the header and the <meta>: decode from the bytes.
+    ("gbknews", "/news/118760.shtml"): Route(content_type="text/html; charset=gb2312"),
+    # A soft 404: 200 with a "not found" notice where the article should be.
+    ("gbknews", "/news/118799.shtml"): Route(content_type="text/html; charset=GBK", encoding="gbk"),
+    # The list pages: GBK, the charset only in the <meta> (page 1) or nowhere but the bytes (page 2).
+    ("gbknews", "/list/"): Route(content_type="text/html", encoding="gbk"),
+    ("gbknews", "/list/index_2.shtml"): Route(content_type="text/html", encoding="gbk"),
+    # The JavaScript-only list page fetches its items from here.
+    ("cyol", "/app/list.json"): Route(content_type="application/json; charset=utf-8"),
+})
+
 
 @dataclass
 class Response:
@@ -151,11 +165,17 @@ class Site:
     def __init__(self, render: Callable[[str], str], base_url: Callable[[str], str]) -> None:
         self._render = render
         self._base_url = base_url
+        self._aggregators = AggregatorRoutes(render, base_url)
 
     def respond(self, host: str, target: str, headers: Mapping[str, str]) -> Response:
         """Answer a GET for ``target`` (path and query) on ``host``; ``headers`` have lower-case names."""
         path = unquote(urlsplit(target).path) or "/"
-        response = self._dispatch(host, path, headers)
+        dynamic = self._aggregators.answer(host, target)
+        if dynamic is not None:
+            status, extra, body = dynamic
+            response = Response(status, extra, body)
+        else:
+            response = self._dispatch(host, path, headers)
         response.headers.extend(HOST_HEADERS.get(host, ()))
         return response
 

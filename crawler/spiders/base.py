@@ -165,7 +165,7 @@ class SourceSpider(Spider):
     # -- requests --------------------------------------------------------------------------------
 
     def source_request(self, url: str, source: SourceConfig, callback: Any, *, render: bool | None = None,
-                       **cb_kwargs: Any) -> Request | None:
+                       errback: Any = None, **cb_kwargs: Any) -> Request | None:
         """A request on behalf of one source, once per (source, URL) in a crawl.
 
         Scrapy's own URL dupefilter is bypassed on purpose: an original both listed in its publisher's
@@ -182,7 +182,9 @@ class SourceSpider(Spider):
         if source.browser if render is None else render:
             # scrapy-playwright's handler renders only requests that carry this key (crawler/browser.py).
             meta["playwright"] = True
-        return Request(url, callback=callback, errback=self.on_error, dont_filter=True, meta=meta,
+            # Lists drawn from XHR data appear after "load": wait until the network has been quiet.
+            meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}
+        return Request(url, callback=callback, errback=errback or self.on_error, dont_filter=True, meta=meta,
                        cb_kwargs={"source": source, **cb_kwargs})
 
     # -- article pages ---------------------------------------------------------------------------
