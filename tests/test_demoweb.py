@@ -19,7 +19,7 @@ from urllib.error import HTTPError, URLError
 
 import pytest
 
-from crawler.demoweb import BROKEN_LINKS, FEEDS, HOSTS, STORIES, DemoWeb, Story
+from crawler.demoweb import BROKEN_LINKS, FEEDS, HOSTS, START_PAGES, STORIES, DemoWeb, Story
 from crawler.demoweb.catalog import split_ref
 from crawler.demoweb.images import IMAGES
 
@@ -86,6 +86,7 @@ def test_rss_links_cover_every_qutoutiao_story_and_the_broken_links(web: DemoWeb
     links = {(item.findtext("link") or "").split("?")[0] for item in root.iter("item")}
     expected = {web.ref_url(ref) for story in STORIES for ref in story.copies if ref.startswith("qutoutiao:")}
     expected.discard(web.url("qutoutiao", "/detail/2026/11/22/1782050213.html"))  # reached via /go/
+    expected.discard(web.url("qutoutiao", "/detail/2026/11/23/1782061234.html"))  # only the list API has it
     expected |= {web.ref_url(BROKEN_LINKS["redirect"]), web.ref_url(BROKEN_LINKS["not-found"])}
     assert links == expected
     # The links carry the aggregator's tracking query, the guids do not.
@@ -237,9 +238,11 @@ def test_story_pages_carry_their_metadata(web: DemoWeb, story: Story) -> None:
     for ref in story.copies:
         copy = fetch(web.ref_url(ref))[2].decode()
         assert f"来源：{story.source_name}" in copy
-        if story.original:
+        if story.original and story.linked:
             assert web.ref_url(story.original) in copy
             assert "阅读原文" in copy or "原文链接" in copy
+        elif story.original:  # only an API names the original: the page must not
+            assert web.ref_url(story.original) not in copy
 
 
 def test_gbk_pages(web: DemoWeb) -> None:
@@ -385,11 +388,15 @@ def test_sources_toml_is_rendered(web: DemoWeb) -> None:
     text = web.sources_toml()
     assert "{{" not in text
     sources = tomllib.loads(text)["sources"]
-    assert set(sources) == set(FEEDS)
-    for name, table in sources.items():
-        assert table["kind"] == "feed"
+    feeds = {name: table for name, table in sources.items() if table["kind"] == "feed"}
+    assert set(feeds) == set(FEEDS)
+    for name, table in feeds.items():
         assert table["urls"] == [web.ref_url(FEEDS[name])]
         assert len(table["categories"]) == 3
+    others = {name: table for name, table in sources.items() if table["kind"] != "feed"}
+    assert set(others) == set(START_PAGES)
+    for name, table in others.items():
+        assert web.ref_url(START_PAGES[name]).startswith(table["urls"][0])
 
 
 def test_render_and_urls(web: DemoWeb) -> None:
