@@ -113,7 +113,9 @@ class CrawlRunner:
         for crawler in crawlers:
             for key, value in crawler.stats.get_stats().items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
-                    report.stats[key] = report.stats.get(key, 0) + value
+                    # A crawler that fetched nothing leaves some of Scrapy's figures None.
+                    before = report.stats.get(key)
+                    report.stats[key] = (before if isinstance(before, int | float) else 0) + value
                 else:
                     report.stats.setdefault(key, value)
         for source in sources:

@@ -148,7 +148,8 @@ class AggregatorRoutes:
             min_time = int(query.get("min_time") or 0) or None
         except ValueError:
             return {"code": -1, "message": "参数错误", "data": {}}
-        posts = [p for p in QUTOUTIAO_POSTS if cid == QUTOUTIAO_CID and (min_time is None or _ms(p.published) < min_time)]
+        posts = [p for p in QUTOUTIAO_POSTS
+                 if cid == QUTOUTIAO_CID and (min_time is None or _ms(p.published) < min_time)]
         page = posts[:limit]
         items = [{
             "id": str(p.id), "title": p.title, "url": self._article_url(p),
