@@ -192,7 +192,8 @@ class AggregatorRoutes:
         } for a in ZAKER_CHANNEL_ARTICLES]
         data = {"data": {"channel": {"id": ZAKER_CHANNEL, "title": "热点"}, "article": articles,
                          "next_url": f"{zaker}/channel/{ZAKER_CHANNEL}?p=2"}}
-        items = "\n".join(f'    <li><a href="{escape(a["url"])}">{escape(str(a["title"]))}</a></li>' for a in articles)
+        items = "\n".join(f'    <li><a href="{escape(str(a["url"]))}">{escape(str(a["title"]))}</a></li>'
+                          for a in articles)
         return (
             '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>热点_ZAKER新闻</title>\n'
             '<meta property="og:site_name" content="ZAKER新闻">\n</head>\n<body>\n'

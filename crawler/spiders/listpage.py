@@ -34,7 +34,7 @@ from crawler.pagecheck import soft_404
 from crawler.spiders.base import EntryContext, SourceSpider
 
 
-def select(node: Selector, expression: str) -> SelectorList:
+def select(node: Selector, expression: str) -> SelectorList[Selector]:
     return node.xpath(expression) if is_xpath(expression) else node.css(expression)
 
 

@@ -89,8 +89,8 @@ class QutoutiaoSpider(SourceSpider):
         data = self._json(response, source, "list")
         if data is None:
             return
-        body = data.get("data") if isinstance(data.get("data"), dict) else {}
-        posts = body.get("data") if isinstance(body.get("data"), list) else None
+        body: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else {}
+        posts: list[Any] | None = body["data"] if isinstance(body.get("data"), list) else None
         if posts is None:
             self.count_error(source, "api_malformed", "list at %s has no data.data array", response.url)
             return
@@ -146,7 +146,9 @@ class QutoutiaoSpider(SourceSpider):
                      article_url: str) -> Iterator[PostItem | Request]:
         """The detail JSON: attribution and the original; the article page is fetched either way."""
         data = self._json(response, source, "detail")
-        detail = data.get("data") if data is not None and isinstance(data.get("data"), dict) else data
+        detail: dict[str, Any] | None = data
+        if data is not None and isinstance(data.get("data"), dict):
+            detail = data["data"]  # {code, data: {...}} or the object itself
         if detail:
             site = _http_url(detail.get("sourceSite"))
             is_origin = str(detail.get("isOrigin", "0")).strip() in ("1", "true", "True")

@@ -67,8 +67,8 @@ class ZakerSpider(SourceSpider):
             self.count_error(source, "channel_malformed", "channel %s at %s has no window.WinPageData JSON",
                              channel, response.url)
             return
-        inner = data.get("data") if isinstance(data.get("data"), dict) else data
-        articles = inner.get("article") if isinstance(inner.get("article"), list) else None
+        inner: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else data
+        articles: list[Any] | None = inner["article"] if isinstance(inner.get("article"), list) else None
         if articles is None:
             self.count_error(source, "channel_malformed", "WinPageData at %s has no data.article list", response.url)
             return
