@@ -47,11 +47,17 @@ def detect_challenge(headers: Iterable[tuple[str, str]], body: bytes) -> str | N
         name = name.lower()
         if name == "set-cookie":
             for waf, cookies in _CHALLENGE_COOKIES.items():
-                if value.lstrip().startswith(cookies) and len(body) < 32768:
+                # The cookie alone also comes with real pages once a challenge is passed: only a small
+                # scripted page with hardly any text is the challenge.
+                if value.lstrip().startswith(cookies) and _looks_like_interstitial(lowered):
                     return waf
         elif name == "cf-mitigated" and value.strip().lower() == "challenge":
             return "cloudflare"
     return None
+
+
+def _looks_like_interstitial(lowered: bytes) -> bool:
+    return len(lowered) < 16384 and b"<script" in lowered and lowered.count(b"<p") < 3
 
 
 def soft_404(html: str) -> str | None:
