@@ -131,7 +131,7 @@ def test_challenge_detection(headers: list[tuple[str, str]], body: bytes, expect
 def test_soft_404_needs_a_short_page_or_the_title() -> None:
     assert soft_404("<html><title>页面不存在</title><body>" + "导航 " * 2000 + "</body></html>") == "not_found"
     assert soft_404("<html><body><p>原文已被删除</p></body></html>") == "removed"
-    long_article = "<html><body><p>" + "记者调查发现，一些网站“页面不存在”的提示让用户困惑。" * 200 + "</p></body></html>"
+    long_article = "<html><body><p>" + "记者调查发现，一些网站“页面不存在”的提示让人困惑。" * 200 + "</p></body>"
     assert soft_404(long_article) is None
     assert soft_404("") is None
     assert strip_query("http://a/b.html?content_id=1&key=2#x") == "http://a/b.html"
