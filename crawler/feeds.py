@@ -44,8 +44,9 @@ def parse_feed(body: bytes, content_type: str = "") -> ParsedFeed:
             title=entry.get("title"),
             author=entry.get("author"),
             summary=entry.get("summary"),
-            published=entry.get("published") or entry.get("updated"),
-            updated=entry.get("updated"),
+            # dict.get: feedparser's own get() maps a missing `updated` to `published`, with a warning.
+            published=entry.get("published") or dict.get(entry, "updated"),
+            updated=dict.get(entry, "updated"),
         )
         for entry in parsed.entries
     ]
