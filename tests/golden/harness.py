@@ -36,7 +36,7 @@ NOW = "2026-11-28T12:00:00+00:00"  # the fixed clock for year-less and relative 
 
 def render(text: str) -> str:
     for host, origin in ORIGINS.items():
-        text = text.replace("{{host:%s}}" % host, origin)
+        text = text.replace("{{host:" + host + "}}", origin)
     return text
 
 

@@ -17,7 +17,6 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
