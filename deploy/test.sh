@@ -34,6 +34,18 @@ if command -v redis-server >/dev/null 2>&1 && ! (redis-cli -h 127.0.0.1 ping >/d
         --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
 fi
 
+# Chromium for the browser sources: scrapy-playwright drives Debian's build (Playwright's own browser
+# download cannot work without internet). The tests never skip it.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    else
+        echo "deploy/test.sh: chromium is missing; install it (apt-get install chromium)" >&2
+        exit 1
+    fi
+fi
+
 echo "== ruff"
 "$VENV/bin/ruff" check crawler exporters schedules tests
 echo "== mypy"
