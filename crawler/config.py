@@ -112,6 +112,20 @@ class Settings:
     websub_hub: str = ""  # a WebSub hub to announce changed feeds to (needs public_base_url)
     browser_executable: str = "/usr/bin/chromium"  # Chromium for sources with browser = true
     block_backoff: int = 3600  # seconds a source blocked by a WAF waits, doubled per block in a row
+    # Where published HTML points archived pictures; empty: public_base_url + "/media/", else "/media/".
+    media_base_url: str = ""
+    image_max_bytes: int = 10 * 1024 * 1024  # bytes per picture
+    image_max_per_post: int = 50  # pictures archived per post
+    image_types: tuple[str, ...] = ("jpeg", "png", "gif", "webp")  # as identified from the bytes
+    image_timeout: int = 20  # seconds per picture download
+    image_placeholders: tuple[str, ...] = ()  # sha256 of stock "not allowed" pictures of hotlinked CDNs
+
+    @property
+    def media_url(self) -> str:
+        """The public URL of DATA/media, ending in a slash."""
+        if self.media_base_url:
+            return self.media_base_url.rstrip("/") + "/"
+        return f"{self.public_base_url.rstrip('/')}/media/" if self.public_base_url else "/media/"
 
 
 @dataclass(frozen=True)
@@ -199,14 +213,40 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
                 values[key] = int(value)
             except ValueError:
                 raise ConfigError(f"setting {key} must be a whole number, not {value!r}") from None
+        elif expected is tuple:
+            if isinstance(value, str):  # from the environment: comma-separated
+                value = [part.strip() for part in value.split(",") if part.strip()]
+            if not isinstance(value, list) or not all(isinstance(part, str) for part in value):
+                raise ConfigError(f"setting {key} must be a list of strings, not {value!r}")
+            values[key] = tuple(value)
         elif not isinstance(values[key], expected) or (expected is int and isinstance(values[key], bool)):
             raise ConfigError(f"setting {key} must be a {expected.__name__}, not {value!r}")
     settings = Settings(**values)
     if settings.feed_length < 1:
         raise ConfigError("setting feed_length must be at least 1")
+    _check_image_settings(settings)
     if settings.index_url and urlsplit(settings.index_url).scheme.split("+")[0] not in ("sqlite", "postgresql"):
         raise ConfigError(f"index_url must be sqlite:///… or postgresql://…, not {settings.index_url!r}")
     return settings
+
+
+def _check_image_settings(settings: Settings) -> None:
+    from crawler.media import IMAGE_TYPES
+
+    for key in ("image_max_bytes", "image_timeout"):
+        if getattr(settings, key) < 1:
+            raise ConfigError(f"setting {key} must be at least 1")
+    if settings.image_max_per_post < 0:
+        raise ConfigError("setting image_max_per_post must not be negative")
+    unknown = sorted(set(settings.image_types) - IMAGE_TYPES)
+    if unknown:
+        raise ConfigError(f"setting image_types: unknown {', '.join(unknown)}; known: {', '.join(sorted(IMAGE_TYPES))}")
+    for digest in settings.image_placeholders:
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+            raise ConfigError(f"setting image_placeholders: {digest!r} is not a sha256 in hex")
+    base = settings.media_base_url
+    if base and not base.startswith("/") and urlsplit(base).scheme not in ("http", "https"):
+        raise ConfigError(f"setting media_base_url must be an http(s) URL or a path from /, not {base!r}")
 
 
 def _source(name: str, table: Any, origin: str) -> SourceConfig:

@@ -25,3 +25,11 @@ class CrawlError(FeedArchiverError):
 
 class BrowserUnavailable(FeedArchiverError):
     """A source needs pages rendered, and the configured browser is not installed."""
+
+
+class MediaError(FeedArchiverError):
+    """A picture could not be archived; ``kind`` names why (not_found, hotlink_blocked, too_large…)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind

@@ -27,9 +27,15 @@ from crawler.text import SHORT_LINE, TRAILER_WINDOW, is_trailer
 
 logger = logging.getLogger(__name__)
 
-# Lazy-loading attributes seen on aggregator pages, in order of preference (AGGREGATORS.md).
-# data-gif-url first: ZAKER puts a still frame in data-original and the animation there.
-LAZY_IMAGE_ATTRS = ("data-gif-url", "data-original", "data-src", "data-lazy-src", "data-url")
+# Lazy-loading attributes seen on aggregator pages, in order of preference (AGGREGATORS.md): ZAKER's
+# data-gif-url is the animated picture and its data-original a still frame of it.
+LAZY_IMAGE_ATTRS = ("data-gif-url", "data-original", "data-src", "data-lazy-src", "data-actualsrc", "data-url")
+LAZY_SRCSET_ATTRS = ("data-srcset", "srcset")
+# Lazy-loading stand-ins and spacers, known by their file names; never the picture itself.
+_PLACEHOLDER_NAME = re.compile(
+    r"(?:^|[/_.-])(?:blank|spacer|pixel|transparent|placeholder|lazy|lazyload|loading|grey|gray|1x1)"
+    r"\.(?:gif|png|jpe?g|svg|webp)$", re.IGNORECASE)
+_SRCSET_CANDIDATE = re.compile(r"\s*(?P<url>[^\s,][^\s]*?),?(?:\s+(?P<size>[\d.]+)(?P<unit>[wx]))?\s*(?:,|$)")
 _ATTRIBUTION = re.compile(
     r"(?:文章)?来源\s*[:：]\s*(?P<name>[^\s，,。;；|/&]{1,40}?)(?=\s|作者|时间|编辑|责编|$|[，,。;；|/&])"
 )
@@ -68,7 +74,9 @@ class Article:
     updated: datetime | None = None
     original_url: str | None = None
     canonical_url: str | None = None
-    images: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # the body's pictures, in order
+    lead_image: str | None = None  # the first body picture, else og:image
+    skipped_images: list[tuple[str, str]] = field(default_factory=list)  # (url, why): pixels, placeholders
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -92,9 +100,8 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     ld = _json_ld(tree)
     original_url = _original_link(tree, url)
     page_text = _page_text(tree)
-    _unlazy_images(tree, url)
+    skipped_images = _unlazy_images(tree, url)
     _prune(tree, DEFAULT_PRUNE + prune)
-    images = _images(tree, url)
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_images=True, include_links=True,
         include_formatting=True, include_comments=False, include_tables=True,
@@ -110,6 +117,7 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     _drop_trailing_furniture(body)
     body_html = "".join(lxml.html.tostring(child, encoding="unicode") for child in body).strip()
     text = _text_of(body)
+    images = _images(body)
     if not text:
         raise ExtractionError("no article text found")
     attribution = _ATTRIBUTION.search(text) or _ATTRIBUTION.search(page_text)
@@ -136,6 +144,7 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
         url=url, title=title, text=text, body_html=body_html,
         author=_clean_person(author), source_name=source_name, site_name=site_name, published=published,
         updated=updated, original_url=original_url, canonical_url=canonical, images=images,
+        lead_image=images[0] if images else _og_image(meta, url), skipped_images=skipped_images,
     )
 
 
@@ -263,26 +272,116 @@ def _text_of(body: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _unlazy_images(tree: Any, base: str) -> None:
-    """Point each <img> at its real picture so the extractor keeps it (placeholders live in src)."""
-    for img in tree.iter("img"):
-        for attr in LAZY_IMAGE_ATTRS:
-            value = (img.get(attr) or "").strip()
-            if value and not value.startswith("data:"):
-                img.set("src", urljoin(base, value))
-                break
-        else:
-            if src := (img.get("src") or "").strip():
-                img.set("src", urljoin(base, src))
+def _unlazy_images(tree: Any, base: str) -> list[tuple[str, str]]:
+    """Point each <img> at its real picture, resolved to an absolute URL, so the extractor keeps it.
+
+    Lazy-loading pages keep a placeholder in src and the picture in a data-* attribute, a srcset, or a
+    <noscript> fallback. Tracking pixels and placeholders are removed; what was removed is returned.
+    """
+    _unwrap_noscript_images(tree)
+    skipped: list[tuple[str, str]] = []
+    for img in list(tree.iter("img")):
+        src = _real_source(img, base)
+        reason = None
+        if src is None:
+            reason = "no_source"
+        elif _is_tracking_pixel(img):
+            reason = "tracking_pixel"
+        elif _PLACEHOLDER_NAME.search(urlsplit(src).path):
+            reason = "placeholder"
+        if reason is not None:
+            skipped.append((src or "", reason))
+            img.drop_tree()  # keeps the text after it
+            continue
+        assert src is not None
+        img.set("src", src)
+        for attr in (*LAZY_IMAGE_ATTRS, *LAZY_SRCSET_ATTRS):
+            img.attrib.pop(attr, None)
+    return skipped
 
 
-def _images(tree: Any, base: str) -> list[str]:
+def _unwrap_noscript_images(tree: Any) -> None:
+    """Replace a <noscript> that holds the real <img> by that image (script-less readers see it).
+
+    A placeholder <img> right before it goes; a lazy <img> right before it with its own source is the
+    same picture, so then the fallback goes instead.
+    """
+    for noscript in tree.xpath("//body//noscript"):
+        images = list(noscript.iter("img"))
+        if not images and "<img" in (noscript.text or ""):
+            try:
+                images = list(lxml.html.fragment_fromstring(noscript.text, create_parent="div").iter("img"))
+            except (etree.ParserError, ValueError):
+                images = []
+        if not images:
+            continue
+        previous = noscript.getprevious()
+        if previous is not None and previous.tag == "img" and not (previous.tail or "").strip():
+            if any((previous.get(a) or "").strip() for a in (*LAZY_IMAGE_ATTRS, *LAZY_SRCSET_ATTRS)):
+                noscript.drop_tree()
+                continue
+            previous.drop_tree()
+        for img in images:
+            img.tail = None
+            noscript.addprevious(img)
+        noscript.drop_tree()
+
+
+def _real_source(img: Any, base: str) -> str | None:
+    """The picture an <img> shows once its lazy loader ran: a lazy attribute, the largest srcset
+    candidate, else src; an absolute http(s) URL, or None."""
+    candidates: list[str | None] = [img.get(attr) for attr in LAZY_IMAGE_ATTRS]
+    candidates += [_largest_in_srcset(img.get(attr) or "") for attr in LAZY_SRCSET_ATTRS]
+    candidates.append(img.get("src"))
+    for candidate in candidates:
+        value = (candidate or "").strip()
+        if not value or value.startswith(("data:", "blob:", "javascript:", "about:")):
+            continue
+        url = urljoin(base, value)
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc:
+            return str(url)
+    return None
+
+
+def _largest_in_srcset(srcset: str) -> str | None:
+    """The candidate with the largest width (or density) descriptor; the last one when none has any."""
+    best: tuple[float, str] | None = None
+    for match in _SRCSET_CANDIDATE.finditer(srcset):
+        url = match["url"]
+        if not url or url.startswith("data:"):
+            continue
+        size = float(match["size"]) if match["size"] else 0.0
+        if best is None or size >= best[0]:
+            best = (size, str(url))
+    return best[1] if best else None
+
+
+def _is_tracking_pixel(img: Any) -> bool:
+    """An <img> declared 1×1 (or 0×0): a web beacon, not a picture."""
+    sizes = []
+    for attr in ("width", "height"):
+        value = re.sub(r"px$", "", (img.get(attr) or "").strip().lower())
+        sizes.append(int(value) if value.isdigit() else None)
+    return all(size is not None and size <= 1 for size in sizes)
+
+
+def _images(body: Any) -> list[str]:
+    """The pictures of the extracted body, in order, each once."""
     seen: list[str] = []
-    for img in tree.iter("img"):
+    for img in body.iter("img"):
         src = img.get("src") or ""
         if src.startswith(("http://", "https://")) and src not in seen:
             seen.append(src)
     return seen
+
+
+def _og_image(meta: dict[str, str], base: str) -> str | None:
+    value = meta.get("og:image") or meta.get("og:image:url") or meta.get("twitter:image")
+    if not value:
+        return None
+    url = urljoin(base, value.strip())
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and not _PLACEHOLDER_NAME.search(parts.path) else None
 
 
 def _original_link(tree: Any, base: str) -> str | None:

@@ -20,6 +20,18 @@ class WarcRef(TypedDict):
     captured_at: str
 
 
+class MediaRef(TypedDict):
+    """One archived picture of a post: stored once by content under DATA/media."""
+
+    sha256: str
+    path: str  # under the media root: ab/cd/<sha256>.<ext>
+    url: str  # the picture's URL in the post
+    media_type: str  # from the bytes, not the Content-Type
+    width: int
+    height: int
+    size: int
+
+
 @dataclass(kw_only=True)
 class PostItem:
     """One article page as seen at one URL: an aggregator's copy or the publisher's original."""
@@ -39,6 +51,7 @@ class PostItem:
     categories: list[str] = field(default_factory=list)
     feed_entry_id: str | None = None
     summary: str | None = None
-    lead_image: str | None = None
+    lead_image: str | None = None  # the first picture: its archived URL once ImageArchivePipeline ran
     content_hash: str = ""  # filled by ContentHashPipeline
     captures: list[WarcRef] = field(default_factory=list)
+    media: list[MediaRef] = field(default_factory=list)  # filled by ImageArchivePipeline, in body order

@@ -62,6 +62,13 @@ def scrapy_settings(app: AppConfig, data_dir: Path, log_level: str = "WARNING") 
     launch["executable_path"] = app.settings.browser_executable
     settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, priority="cmdline")
     settings.set("SOURCE_BLOCK_BACKOFF", app.settings.block_backoff, priority="cmdline")
+    settings.set("IMAGE_ARCHIVE_STORE", str(data_dir / "media"), priority="cmdline")
+    settings.set("IMAGE_ARCHIVE_BASE_URL", app.settings.media_url, priority="cmdline")
+    settings.set("IMAGE_ARCHIVE_MAX_BYTES", app.settings.image_max_bytes, priority="cmdline")
+    settings.set("IMAGE_ARCHIVE_MAX_PER_POST", app.settings.image_max_per_post, priority="cmdline")
+    settings.set("IMAGE_ARCHIVE_TYPES", list(app.settings.image_types), priority="cmdline")
+    settings.set("IMAGE_ARCHIVE_TIMEOUT", float(app.settings.image_timeout), priority="cmdline")
+    settings.set("IMAGE_ARCHIVE_PLACEHOLDERS", list(app.settings.image_placeholders), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     # The CLI configures logging itself; Scrapy's root handler would print every line twice.
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")

@@ -92,8 +92,25 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "crawler.pipelines.sanitize.SanitizeHtmlPipeline": 100,
     "crawler.pipelines.content_hash.ContentHashPipeline": 200,
+    "crawler.pipelines.images.ImageArchivePipeline": 300,
     "crawler.pipelines.index_store.IndexStorePipeline": 900,
 }
+# Archive each post's pictures into the media store and rewrite its <img> (ImageArchivePipeline).
+IMAGE_ARCHIVE_ENABLED = True
+# Media root; empty means DATA/media.
+IMAGE_ARCHIVE_STORE = ""
+# Public URL of the media root in published HTML ("/media/" as `feedarchiver serve` serves it).
+IMAGE_ARCHIVE_BASE_URL = "/media/"
+# Bytes per picture; a bigger one is not fetched to the end and stays at its original URL.
+IMAGE_ARCHIVE_MAX_BYTES = 10 * 1024 * 1024
+# Pictures archived per post; the rest stay at their original URLs.
+IMAGE_ARCHIVE_MAX_PER_POST = 50
+# Picture types kept, as identified from the bytes (SVG is never kept: it can carry scripts).
+IMAGE_ARCHIVE_TYPES = ["jpeg", "png", "gif", "webp"]
+# Seconds before a picture download is abandoned.
+IMAGE_ARCHIVE_TIMEOUT = 20.0
+# sha256 of stock "not allowed" pictures that hotlink-protected CDNs send instead of the real one.
+IMAGE_ARCHIVE_PLACEHOLDERS: list[str] = []
 # Seconds between progress lines on a terminal (ProgressExtension); 0 turns them off.
 PROGRESS_INTERVAL = 2.0
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.index.sql import SqlIndexStore
-from crawler.index.store import IndexStore, PostUrl, SourceHealth, SourceState, StoredPost, UpsertResult
+from crawler.index.store import IndexStore, PostUrl, SourceHealth, SourceState, StoredMedia, StoredPost, UpsertResult
 
-__all__ = ["IndexStore", "PostUrl", "SourceHealth", "SourceState", "SqlIndexStore", "StoredPost", "UpsertResult",
+__all__ = ["IndexStore", "PostUrl", "SourceHealth", "SourceState", "SqlIndexStore", "StoredMedia", "StoredPost",
+           "UpsertResult",
            "index_url_for", "open_index_store"]
 
 

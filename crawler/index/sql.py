@@ -28,12 +28,14 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.errors import IndexStoreError
-from crawler.index.store import PostUrl, SourceHealth, SourceState, StoredPost, UpsertResult
-from crawler.items import PostItem, WarcRef
+from crawler.index.store import PostUrl, SourceHealth, SourceState, StoredMedia, StoredPost, UpsertResult
+from crawler.items import MediaRef, PostItem, WarcRef
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +110,31 @@ captures = Table(
     Column("captured_at", String(40), nullable=False),
 )
 
+# Archived pictures, one row per content (the file is DATA/media/<path>, named by its sha256).
+media = Table(
+    "media", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("path", Text, nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("first_url", Text, nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+)
+
+# Which post shows which picture, at which URL and position (the first copy that showed it).
+post_media = Table(
+    "post_media", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False, index=True),
+    Column("media_id", Integer, ForeignKey("media.id"), nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("post_id", "media_id"),
+)
+
 source_runs = Table(
     "source_runs", metadata,
     Column("id", Integer, primary_key=True),
@@ -133,6 +160,13 @@ source_state = Table(
 )
 
 MAX_BACKOFF_SECONDS = 7 * 86400
+
+
+def _insert_ignore(conn: Connection, table: Table) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _now() -> datetime:
@@ -210,6 +244,7 @@ class SqlIndexStore:
                 conn.execute(update(post_urls).where(post_urls.c.url == item.url).values(post_id=post_id))
             self._link_url(conn, post_id, item, own_row, now)
             self._add_captures(conn, post_id, item.captures)
+            self._add_media(conn, post_id, item.media, now)
         return UpsertResult(post_id=post_id, outcome=outcome)
 
     def _merge(self, conn: Connection, row: dict[str, Any], item: PostItem) -> None:
@@ -220,6 +255,7 @@ class SqlIndexStore:
                           body_html=item.body_html, text=item.text)
             values["author"] = item.author or row["author"]
             values["published"] = item.published or row["published"]
+            values["lead_image"] = item.lead_image or row["lead_image"]  # goes with the body it leads
         for key in ("author", "source_name", "published", "summary", "lead_image", "original_url"):
             if row[key] is None and key not in values and getattr(item, key, None):
                 values[key] = getattr(item, key)
@@ -245,6 +281,38 @@ class SqlIndexStore:
             exists = conn.execute(select(captures.c.id).where(captures.c.record_id == ref["record_id"])).first()
             if exists is None:
                 conn.execute(captures.insert().values(post_id=post_id, **ref))
+
+    def _add_media(self, conn: Connection, post_id: int, refs: list[MediaRef], now: datetime) -> None:
+        linked = {r[0] for r in conn.execute(select(post_media.c.media_id).where(post_media.c.post_id == post_id))}
+        position = len(linked)
+        for ref in refs:
+            # Another crawler may store the same picture at the same moment: insert-or-nothing, then read.
+            conn.execute(_insert_ignore(conn, media).values(
+                sha256=ref["sha256"], path=ref["path"], media_type=ref["media_type"], width=ref["width"],
+                height=ref["height"], size=ref["size"], first_url=ref["url"], first_seen=now,
+            ))
+            media_id = conn.execute(select(media.c.id).where(media.c.sha256 == ref["sha256"])).scalar_one()
+            if media_id not in linked:
+                conn.execute(post_media.insert().values(post_id=post_id, media_id=media_id, url=ref["url"],
+                                                        position=position))
+                linked.add(media_id)
+                position += 1
+
+    def media(self, post_id: int | None = None) -> list[StoredMedia]:
+        """Archived pictures: all of them (by first sighting), or one post's in its order."""
+        query = select(media)
+        if post_id is not None:
+            query = (select(media, post_media.c.url.label("post_url"))
+                     .join(post_media, post_media.c.media_id == media.c.id)
+                     .where(post_media.c.post_id == post_id).order_by(post_media.c.position))
+        else:
+            query = query.order_by(media.c.id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [StoredMedia(sha256=r["sha256"], path=r["path"], media_type=r["media_type"], width=r["width"],
+                            height=r["height"], size=r["size"], first_url=r["first_url"],
+                            first_seen=r["first_seen"], url=r.get("post_url") or r["first_url"])
+                for r in rows]
 
     def count_posts(self) -> int:
         with self.engine.connect() as conn:

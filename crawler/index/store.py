@@ -48,6 +48,21 @@ class StoredPost:
         return {u.source for u in self.urls}
 
 
+@dataclass(frozen=True, kw_only=True)
+class StoredMedia:
+    """One archived picture, stored once by content."""
+
+    sha256: str
+    path: str  # under DATA/media
+    media_type: str
+    width: int
+    height: int
+    size: int
+    first_url: str
+    first_seen: datetime
+    url: str  # where the post (or, listing all media, the first post) showed it
+
+
 @dataclass(frozen=True)
 class UpsertResult:
     post_id: int
@@ -89,6 +104,8 @@ class IndexStore(Protocol):
     def posts(self, *, source: str | None = None, limit: int | None = None) -> list[StoredPost]: ...
 
     def count_posts(self) -> int: ...
+
+    def media(self, post_id: int | None = None) -> list[StoredMedia]: ...
 
     def start_run(self, source: str) -> int: ...
 

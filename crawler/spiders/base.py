@@ -213,7 +213,7 @@ class SourceSpider(Spider):
             published=article.published or entry.published, updated=article.updated or entry.updated,
             categories=list(entry.categories if entry.categories is not None else source.categories),
             feed_entry_id=entry.entry_id, summary=entry.summary,
-            lead_image=article.images[0] if article.images else None,
+            lead_image=article.lead_image,
             captures=list(response.meta.get("warc_refs", [])),
         )
         yield item
@@ -245,6 +245,9 @@ class SourceSpider(Spider):
             self.count_error(source, "extraction", "%s at %s", exc, response.url)
             return None
         logger.debug("Extracted %s (%s, %d chars)", response.url, encoding, len(article.text))
+        for url, reason in article.skipped_images:
+            self.crawler.stats.inc_value(f"images/skipped/{reason}")
+            logger.debug("Skipped image %s at %s: %s", url or "(none)", response.url, reason)
         return article
 
 

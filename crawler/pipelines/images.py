@@ -1,0 +1,250 @@
+"""Archive every picture of a post at crawl time and point the published HTML at the archived copy.
+
+Pictures are fetched through the Scrapy engine, so WarcCaptureExtension records each exchange, with
+the Referer the source's CDN wants (the post page, its origin, or none). Each picture is checked from
+its bytes, stored once per content (sha256) in DATA/media, and the post's <img> rewritten; a picture
+that cannot be archived keeps its original URL with referrerpolicy="no-referrer", counted and logged.
+
+Why not Scrapy's ImagesPipeline or FilesPipeline: ImagesPipeline re-encodes every picture to JPEG
+(GIF animation, transparency and the original bytes are lost) and both name files by a hash of the
+URL, so the same picture from two CDNs is stored twice. Subclassing MediaPipeline does not fit either:
+it logs every expected failure (a 404, a timeout) as an ERROR with a traceback and discards what
+``media_failed`` returns, so the reason a picture failed cannot reach the item. What it does that we
+need, fetching through the engine and fetching each URL once per crawl, is the few lines below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    NotConfigured,
+)
+from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+
+from crawler.errors import MediaError
+from crawler.items import MediaRef, PostItem, WarcRef
+from crawler.media import IMAGE_TYPES, LocalMediaStore, image_urls, inspect_image, media_path, media_url, rewrite_images
+from crawler.media import sha256_hex as sha256_of
+from crawler.settings import data_dir
+
+logger = logging.getLogger(__name__)
+
+IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"  # what a browser sends for <img>
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageArchiveConfig:
+    store_dir: Path
+    base_url: str  # the public URL of the media root: "/media/" or "https://host/media/"
+    max_bytes: int
+    max_per_post: int
+    types: frozenset[str]
+    timeout: float
+    placeholders: frozenset[str]  # sha256 of stock "not allowed" pictures served to foreign Referers
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1:
+            raise ValueError("IMAGE_ARCHIVE_MAX_BYTES must be at least 1")
+        if self.max_per_post < 0:
+            raise ValueError("IMAGE_ARCHIVE_MAX_PER_POST must not be negative")
+        if self.timeout <= 0:
+            raise ValueError("IMAGE_ARCHIVE_TIMEOUT must be positive")
+        if unknown := self.types - IMAGE_TYPES:
+            raise ValueError(f"IMAGE_ARCHIVE_TYPES: unknown {sorted(unknown)}; known: {sorted(IMAGE_TYPES)}")
+
+
+@dataclass(frozen=True)
+class ImageOutcome:
+    """What became of one picture URL (shared by every post that shows it during a crawl)."""
+
+    url: str
+    media: MediaRef | None = None
+    failure: str | None = None  # why it was not archived
+    message: str = ""
+    pixel: bool = False  # a 1×1 beacon: removed from the post
+    captures: tuple[WarcRef, ...] = field(default=())
+
+
+def referer_for(policy: str, page_url: str) -> str | None:
+    """The Referer a source's image CDN wants: the post page, its origin, or none at all."""
+    if policy == "none":
+        return None
+    if policy == "origin":
+        parts = urlsplit(page_url)
+        return f"{parts.scheme}://{parts.netloc}/"
+    return page_url
+
+
+class ImageArchivePipeline:
+    def __init__(self, config: ImageArchiveConfig, download: Callable[[Request], Awaitable[Response]],
+                 stats: Any, referer_policies: dict[str, str]) -> None:
+        self.config = config
+        self.download = download
+        self.stats = stats
+        self.referer_policies = referer_policies
+        self.store = LocalMediaStore(config.store_dir)
+        self._fetches: dict[str, asyncio.Future[ImageOutcome]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ImageArchivePipeline:
+        settings = crawler.settings
+        if not settings.getbool("IMAGE_ARCHIVE_ENABLED"):
+            raise NotConfigured("IMAGE_ARCHIVE_ENABLED is off")
+        store = settings.get("IMAGE_ARCHIVE_STORE") or data_dir(settings.get("FEEDARCHIVER_DATA")) / "media"
+        config = ImageArchiveConfig(
+            store_dir=Path(store),
+            base_url=settings.get("IMAGE_ARCHIVE_BASE_URL") or "/media/",
+            max_bytes=settings.getint("IMAGE_ARCHIVE_MAX_BYTES"),
+            max_per_post=settings.getint("IMAGE_ARCHIVE_MAX_PER_POST"),
+            types=frozenset(t.strip().lower() for t in settings.getlist("IMAGE_ARCHIVE_TYPES") if t.strip()),
+            timeout=settings.getfloat("IMAGE_ARCHIVE_TIMEOUT"),
+            placeholders=frozenset(d.strip().lower() for d in settings.getlist("IMAGE_ARCHIVE_PLACEHOLDERS")),
+        )
+        policies = {s.name: s.image_referer for s in getattr(crawler.spider, "sources", [])}
+
+        async def download(request: Request) -> Response:
+            assert crawler.engine is not None
+            return await crawler.engine.download_async(request)
+
+        return cls(config, download, crawler.stats, policies)
+
+    # -- per post --------------------------------------------------------------------------------
+
+    async def process_item(self, item: PostItem) -> PostItem:
+        urls = image_urls(item.body_html)
+        if item.lead_image and item.lead_image not in urls:
+            urls.append(item.lead_image)  # og:image of a post without pictures in its body
+        wanted, over = urls[:self.config.max_per_post], urls[self.config.max_per_post:]
+        referer = referer_for(self.referer_policies.get(item.source, "page"), item.url)
+        outcomes = await asyncio.gather(*(self._archive(url, referer) for url in wanted))
+        outcomes += [ImageOutcome(url, failure="too_many", message=f"over {self.config.max_per_post} per post")
+                     for url in over]
+        archived: dict[str, MediaRef] = {}
+        drop: set[str] = set()
+        for outcome in outcomes:
+            item.captures.extend(ref for ref in outcome.captures if ref not in item.captures)
+            if outcome.media is not None:
+                archived[outcome.url] = outcome.media
+                self.stats.inc_value(f"source/{item.source}/images/archived")
+            elif outcome.pixel:
+                drop.add(outcome.url)
+            else:
+                self.stats.inc_value(f"source/{item.source}/images/failed/{outcome.failure}")
+                logger.warning("[%s] image %s of %s not archived (%s: %s); published at its original URL",
+                               item.source, outcome.url, item.url, outcome.failure, outcome.message)
+        item.body_html = rewrite_images(item.body_html, archived, drop, self.config.base_url)
+        item.media = list(archived.values())
+        item.lead_image = self._lead_image(item.lead_image, urls, archived, drop)
+        return item
+
+    def _lead_image(self, lead: str | None, urls: list[str], archived: dict[str, MediaRef],
+                    drop: set[str]) -> str | None:
+        """The first archived picture; else the first one at its original URL; else none."""
+        ordered = [u for u in urls if u not in drop]
+        for url in ordered:
+            if url in archived:
+                return media_url(self.config.base_url, archived[url]["path"])
+        return ordered[0] if ordered else None
+
+    # -- per picture -----------------------------------------------------------------------------
+
+    async def _archive(self, url: str, referer: str | None) -> ImageOutcome:
+        """One fetch per URL per crawl; every post showing the picture shares its outcome."""
+        future = self._fetches.get(url)
+        if future is None:
+            future = asyncio.ensure_future(self._fetch(url, referer))
+            self._fetches[url] = future
+        else:
+            self.stats.inc_value("images/reused")
+        return await asyncio.shield(future)
+
+    async def _fetch(self, url: str, referer: str | None) -> ImageOutcome:
+        headers = {"Accept": IMAGE_ACCEPT}
+        if referer:
+            headers["Referer"] = referer
+        request = Request(url, headers=headers, callback=NO_CALLBACK, dont_filter=True, meta={
+            "download_maxsize": self.config.max_bytes,
+            "download_timeout": self.config.timeout,
+            "max_retry_times": 1,
+        })
+        self.stats.inc_value("images/requested")
+        try:
+            response = await self.download(request)
+        except Exception as exc:  # every way a download can fail is one counted outcome, never a crash
+            return self._failed(url, *_classify(exc), captures=request.meta.get("warc_refs", []))
+        captures = tuple(response.meta.get("warc_refs", []))
+        try:
+            return self._keep(url, response, captures)
+        except MediaError as exc:
+            return self._failed(url, exc.kind, str(exc), captures=captures)
+
+    def _keep(self, url: str, response: Response, captures: tuple[WarcRef, ...]) -> ImageOutcome:
+        status, body = response.status, response.body
+        if status == 403:
+            raise MediaError("hotlink_blocked", f"HTTP 403 at {response.url}")
+        if status in (404, 410):
+            raise MediaError("not_found", f"HTTP {status} at {response.url}")
+        if status != 200:
+            raise MediaError(f"http_{status}", f"HTTP {status} at {response.url}")
+        if not body:
+            raise MediaError("empty", "empty body")
+        if len(body) > self.config.max_bytes:
+            raise MediaError("too_large", f"{len(body)} bytes (limit {self.config.max_bytes})")
+        self.stats.inc_value("images/bytes_fetched", len(body))
+        sha256 = sha256_of(body)
+        if sha256 in self.config.placeholders:
+            raise MediaError("hotlink_placeholder", f"a stock 'not allowed' picture ({sha256[:12]})")
+        facts = inspect_image(body)
+        if facts.type not in self.config.types:
+            raise MediaError("type_not_allowed", f"{facts.type} is not among {sorted(self.config.types)}")
+        if facts.is_pixel:
+            self.stats.inc_value("images/tracking_pixel")
+            logger.debug("Dropped %dx%d tracking pixel %s", facts.width, facts.height, url)
+            return ImageOutcome(url, pixel=True, captures=captures)
+        path = media_path(sha256, facts.extension)
+        if self.store.put(path, body):
+            self.stats.inc_value("images/stored")
+            self.stats.inc_value("images/bytes_stored", len(body))
+        else:
+            self.stats.inc_value("images/deduplicated")
+        self.stats.inc_value("images/archived")
+        media = MediaRef(sha256=sha256, path=path, url=url, media_type=facts.media_type, width=facts.width,
+                         height=facts.height, size=len(body))
+        return ImageOutcome(url, media=media, captures=captures)
+
+    def _failed(self, url: str, kind: str, message: str, captures: Any = ()) -> ImageOutcome:
+        self.stats.inc_value("images/failed")
+        self.stats.inc_value(f"images/failed/{kind}")
+        return ImageOutcome(url, failure=kind, message=message, captures=tuple(captures))
+
+
+def _classify(exc: BaseException) -> tuple[str, str]:
+    """(kind, message) for a download that raised instead of answering."""
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, DownloadCancelledError) or (isinstance(exc, CancelledError) and "max size" in message):
+        return "too_large", message
+    if isinstance(exc, DownloadTimeoutError | TimeoutError | TCPTimedOutError):
+        return "timeout", message
+    unreachable = (DNSLookupError, CannotResolveHostError, ConnectionRefusedError, DownloadConnectionRefusedError)
+    if isinstance(exc, unreachable):
+        return "unreachable", message
+    if isinstance(exc, IgnoreRequest):
+        return "filtered", message
+    return "fetch", f"{type(exc).__name__}: {message}"
