@@ -100,7 +100,7 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     ld = _json_ld(tree)
     original_url = _original_link(tree, url)
     page_text = _page_text(tree)
-    skipped_images = _unlazy_images(tree, url)
+    skipped_images, image_tokens = _unlazy_images(tree, url)
     _prune(tree, DEFAULT_PRUNE + prune)
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_images=True, include_links=True,
@@ -113,6 +113,7 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     body = lxml.html.document_fromstring(build_html_output(doc)).find("body")
     if body is None:
         raise ExtractionError("no article body found")
+    _restore_images(body, image_tokens)
     _drop_leading_title(body, title)
     _drop_trailing_furniture(body)
     body_html = "".join(lxml.html.tostring(child, encoding="unicode") for child in body).strip()
@@ -272,14 +273,21 @@ def _text_of(body: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _unlazy_images(tree: Any, base: str) -> list[tuple[str, str]]:
+# trafilatura keeps only pictures whose URL ends like an image file, which drops WeChat's
+# ".../640?wx_fmt=png" and signed CDN URLs; each picture goes through it under a stand-in name instead.
+_IMAGE_TOKEN = "https://images.feedarchiver.invalid/{}.png"
+
+
+def _unlazy_images(tree: Any, base: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """Point each <img> at its real picture, resolved to an absolute URL, so the extractor keeps it.
 
     Lazy-loading pages keep a placeholder in src and the picture in a data-* attribute, a srcset, or a
-    <noscript> fallback. Tracking pixels and placeholders are removed; what was removed is returned.
+    <noscript> fallback. Tracking pixels and placeholders are removed. Returns what was removed, and
+    the stand-in src each kept picture now has (see ``_restore_images``).
     """
     _unwrap_noscript_images(tree)
     skipped: list[tuple[str, str]] = []
+    tokens: dict[str, str] = {}
     for img in list(tree.iter("img")):
         src = _real_source(img, base)
         reason = None
@@ -294,10 +302,21 @@ def _unlazy_images(tree: Any, base: str) -> list[tuple[str, str]]:
             img.drop_tree()  # keeps the text after it
             continue
         assert src is not None
-        img.set("src", src)
+        token = _IMAGE_TOKEN.format(len(tokens))
+        tokens[token] = src
+        img.set("src", token)
         for attr in (*LAZY_IMAGE_ATTRS, *LAZY_SRCSET_ATTRS):
             img.attrib.pop(attr, None)
-    return skipped
+    return skipped, tokens
+
+
+def _restore_images(body: Any, tokens: dict[str, str]) -> None:
+    for img in list(body.iter("img")):
+        src = tokens.get(img.get("src") or "")
+        if src is None:
+            img.drop_tree()  # not a picture of the page (cannot happen unless trafilatura invents one)
+        else:
+            img.set("src", src)
 
 
 def _unwrap_noscript_images(tree: Any) -> None:

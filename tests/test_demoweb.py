@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import logging
 import re
@@ -19,9 +20,9 @@ from urllib.error import HTTPError, URLError
 
 import pytest
 
-from crawler.demoweb import BROKEN_LINKS, FEEDS, HOSTS, START_PAGES, STORIES, DemoWeb, Story
+from crawler.demoweb import BROKEN_LINKS, FEEDS, HOSTS, IMAGE_CASES, START_PAGES, STORIES, DemoWeb, Story
 from crawler.demoweb.catalog import split_ref
-from crawler.demoweb.images import IMAGES
+from crawler.demoweb.images import IMAGES, ODD_IMAGES, wechat_placeholder
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -364,9 +365,58 @@ def test_every_image_in_the_pages_is_served(web: DemoWeb) -> None:
     img = re.escape(web.base_url("img"))
     seen = set()
     for ref in all_pages():
-        seen |= set(re.findall(img + r"(/[^\"]+\.png)", fetch(web.ref_url(ref))[2].decode("latin-1")))
+        seen |= set(re.findall(img + r"(/[^\"\s?]+\.(?:png|gif|jpg))", fetch(web.ref_url(ref))[2].decode("latin-1")))
     assert seen
-    assert seen <= set(IMAGES)
+    assert seen - set(ODD_IMAGES) - {split_ref(IMAGE_CASES["missing"])[1]} <= set(IMAGES)
+
+
+def test_image_cdn_is_hotlink_protected_by_referer(web: DemoWeb) -> None:
+    zaker_page = web.ref_url("zaker:/article/c9aa49c7aae229be7a2f7b0b/")
+    picture = web.url("img", "/202611/3c616863b17578517c782551_1024.png")
+    assert fetch(picture)[0] == 200  # no Referer: allowed
+    assert fetch(picture, {"Referer": zaker_page})[0] == 200  # the owner's pages
+    assert fetch(picture, {"Referer": web.base_url("zaker") + "/"})[0] == 200  # the owner's origin
+    status, _, body = fetch(picture, {"Referer": web.ref_url("qutoutiao:/detail/2026/11/21/1782046690.html")})
+    assert status == 403 and "盗链".encode() in body
+    status, _, _ = fetch(web.ref_url(IMAGE_CASES["hotlinked"]), {"Referer": zaker_page})
+    assert status == 403
+
+
+def test_wechat_like_host_sends_a_stock_picture_to_foreign_referers(web: DemoWeb) -> None:
+    url = web.ref_url(IMAGE_CASES["wechat"]) + "?wx_fmt=png"
+    status, headers, real = fetch(url)
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    status, headers, stock = fetch(url, {"Referer": web.ref_url(STORIES[-1].copies[0])})
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    assert stock != real and stock == wechat_placeholder()
+    assert struct.unpack(">II", real[16:24]) == (240, 150)
+    assert f'"{hashlib.sha256(stock).hexdigest()}"' in web.sources_toml()
+
+
+def test_odd_images(web: DemoWeb) -> None:
+    status, headers, body = fetch(web.ref_url(IMAGE_CASES["gif"]))
+    assert (status, headers["Content-Type"], body[:6]) == (200, "image/gif", b"GIF89a")
+    status, _, body = fetch(web.ref_url(IMAGE_CASES["beacon"]) + "?aid=1")
+    assert status == 200 and body[:6] in (b"GIF87a", b"GIF89a") and struct.unpack("<HH", body[6:10]) == (1, 1)
+    status, headers, body = fetch(web.ref_url(IMAGE_CASES["too-large"]))
+    assert status == 200 and len(body) > 1_000_000 and body[:8] == b"\x89PNG\r\n\x1a\n"
+    status, headers, body = fetch(web.ref_url(IMAGE_CASES["not-image"]))
+    assert (status, headers["Content-Type"]) == (200, "image/jpeg") and body.startswith(b"<!DOCTYPE html>")
+    assert fetch(web.ref_url(IMAGE_CASES["missing"]))[0] == 404
+    status, headers, body = fetch(web.ref_url(IMAGE_CASES["relative"]))
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+
+
+def test_image_cases_are_in_the_wechat_copy(web: DemoWeb) -> None:
+    page = fetch(web.ref_url("zaker:/article/e0f3b5a2c7d94e1b8a6f2c10/"))[2].decode()
+    for case, ref in IMAGE_CASES.items():
+        host, path = split_ref(ref)
+        if case == "relative":
+            assert 'src="../../static/pic/' in page
+        elif case == "protocol-relative":
+            assert f'"//{web.base_url(host).removeprefix("http://")}{path}"' in page
+        else:
+            assert web.url(host, path).replace("&", "&amp;") in page, case
 
 
 def test_request_log_records_referer(web: DemoWeb) -> None:
@@ -402,6 +452,7 @@ def test_sources_toml_is_rendered(web: DemoWeb) -> None:
 def test_render_and_urls(web: DemoWeb) -> None:
     assert web.start() is web  # idempotent
     assert web.render("{{host:cyol}}/x") == web.base_url("cyol") + "/x"
+    assert web.render("//{{netloc:img}}/x") == web.base_url("img").removeprefix("http:") + "/x"
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", web.base_url("img"))
     assert len({web.base_url(host) for host in HOSTS}) == len(HOSTS)
     with pytest.raises(ValueError):

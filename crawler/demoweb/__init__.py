@@ -5,7 +5,8 @@ Tests, ``feedarchiver demo`` and the benchmarks crawl it instead of the internet
 
 from __future__ import annotations
 
-from .catalog import BROKEN_LINKS, FEEDS, HOSTS, START_PAGES, STORIES, Story
+from .catalog import BROKEN_LINKS, FEEDS, HOSTS, IMAGE_CASES, START_PAGES, STORIES, Story
 from .server import DemoWeb, RequestLogEntry
 
-__all__ = ["BROKEN_LINKS", "FEEDS", "HOSTS", "START_PAGES", "STORIES", "DemoWeb", "RequestLogEntry", "Story"]
+__all__ = ["BROKEN_LINKS", "FEEDS", "HOSTS", "IMAGE_CASES", "START_PAGES", "STORIES", "DemoWeb", "RequestLogEntry",
+           "Story"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-HOSTS: tuple[str, ...] = ("qutoutiao", "zaker", "cyol", "gbknews", "img", "broken")
+HOSTS: tuple[str, ...] = ("qutoutiao", "zaker", "cyol", "gbknews", "img", "mmbiz", "broken")
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,14 @@ STORIES: tuple[Story, ...] = (
         author="赵磊",
         linked=False,
     ),
+    Story(
+        "zaker-wechat",
+        "鄱阳湖迎来今冬首批白鹤 观鸟爱好者记录到上千只越冬候鸟",
+        None,
+        ("zaker:/article/e0f3b5a2c7d94e1b8a6f2c10/",),
+        published="2026-11-21T10:40:00+08:00",
+        source_name="江西发布",
+    ),
 )
 
 # Source name (as in sources.toml) -> the feed it reads.
@@ -156,6 +164,27 @@ START_PAGES: dict[str, str] = {
     "zaker-blocked": "zaker:/channel/13",  # the WAF challenge
     "gbknews-list": "gbknews:/list/",  # GBK list pages read with XPath, two pages
     "cyol-app": "cyol:/app/",  # a list only JavaScript draws: a browser source, read with CSS
+}
+
+
+# Every awkward picture case, in the zaker-wechat story's page (IMAGE_CASES[case] = "host:/path").
+IMAGE_CASES: dict[str, str] = {
+    "gif": "img:/202611/7b3e0c9d41a25f8e6c1d0b94.gif",  # data-gif-url, next to data-original's still frame
+    "gif-still": "img:/202611/7b3e0c9d41a25f8e6c1d0b94_1024.png",  # never fetched: the GIF wins
+    "srcset": "img:/202611/2c4e6a8b0d1f3a5c7e9b1d3f_1024.png",  # the largest of data-srcset
+    "srcset-small": "img:/202611/2c4e6a8b0d1f3a5c7e9b1d3f_320.png",
+    "noscript": "img:/202611/9a8b7c6d5e4f3a2b1c0d9e8f_1024.png",  # only in a <noscript> fallback
+    "protocol-relative": "img:/202611/4f5e6d7c8b9a0f1e2d3c4b5a_1024.png",  # //127.0.0.1:PORT/...
+    "relative": "zaker:/static/pic/202611/5d0e9a4c2b7f.png",  # ../../static/pic/... on the page's host
+    "placeholder": "img:/static/zaker/loading.png",  # a lazy-loading stand-in: never fetched
+    "beacon-declared": "img:/stat/pixel.gif",  # width=1 height=1: dropped before fetching
+    "beacon": "img:/log/v.gif",  # no size given: a 1×1 GIF once fetched, dropped
+    "wechat": "mmbiz:/mmbiz_png/Qx3kT9bWvLmZ2aEoPcR7yN1uJd/640",  # stock picture for foreign Referers
+    "hotlinked": "img:/cyol/2026-11/21/0d9c8b7a6f5e4d3c.png",  # a cyol picture on a ZAKER page: 403
+    "too-large": "img:/202611/f19a7c3e5b0d2468ace13579_raw.png",  # over the demo's image_max_bytes
+    "not-image": "img:/202611/8e2d4f6a0c1b3e5d7f9a1c2e_1024.jpg",  # an HTML page as image/jpeg
+    "missing": "img:/202611/0a1b2c3d4e5f60718293a4b5_1024.png",  # 404
+    "slow": "broken:/slow.jpg",  # answers after the demo's image_timeout
 }
 
 

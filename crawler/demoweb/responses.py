@@ -17,7 +17,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .aggregators import AggregatorRoutes
-from .images import IMAGES, png_bytes
+from .images import (
+    IMAGES,
+    ODD_IMAGES,
+    SITE_IMAGES,
+    WECHAT_IMAGES,
+    hotlink_owner,
+    odd_image_body,
+    png_bytes,
+    wechat_placeholder,
+)
 
 SITE_DIR = Path(__file__).parent / "site"
 
@@ -31,6 +40,7 @@ SERVER_NAMES: dict[str, str] = {
     "cyol": "Apache",
     "gbknews": "Microsoft-IIS/7.5",
     "img": "JSP3/2.0.14",
+    "mmbiz": "NWS_SPMid",
     "broken": "demoweb-broken",
 }
 
@@ -57,6 +67,11 @@ ROBOTS_TXT = "User-agent: *\nAllow: /\n"
 NOT_FOUND_HTML = (
     '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>404 Not Found</title></head>\n'
     "<body><h1>404 Not Found</h1><p>您访问的页面不存在或已被删除。</p></body></html>\n"
+)
+
+FORBIDDEN_HTML = (
+    '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>403 Forbidden</title></head>\n'
+    "<body><h1>403 Forbidden</h1><p>禁止盗链</p></body></html>\n"
 )
 
 
@@ -97,6 +112,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("broken", "/loop2"): Route(redirect="/loop", status=302),
     ("broken", "/empty"): Route(content_type=_HTML, body=""),
     ("broken", "/notfeed.xml"): Route(content_type=_RSS),
+    # A picture that takes longer than the demo's image_timeout.
+    ("broken", "/slow.jpg"): Route(content_type="image/jpeg", delay=5.0, body=""),
 }
 
 # Pages for the list sources and the encoding traps (aggregators.py has the dynamic API answers).
@@ -183,10 +200,16 @@ class Site:
         if path == "/robots.txt":
             return self._ok(ROBOTS_TXT.encode(), "text/plain; charset=utf-8", headers)
         if host == "img":
-            spec = IMAGES.get(path)
+            return self._image(path, headers)
+        if host == "mmbiz":
+            spec = WECHAT_IMAGES.get(path)
             if spec is None:
                 return self._not_found()
-            return self._ok(png_bytes(spec), "image/png", headers, cache=True)
+            # Like mmbiz.qpic.cn: any Referer but WeChat's own gets a stock "not allowed" picture, with 200.
+            body = wechat_placeholder() if headers.get("referer") else png_bytes(spec)
+            return self._ok(body, "image/png", headers, cache=True)
+        if (host, path) in SITE_IMAGES:
+            return self._ok(png_bytes(SITE_IMAGES[host, path]), "image/png", headers, cache=True)
 
         route = ROUTES.get((host, path), Route())
         if route.redirect is not None:
@@ -212,6 +235,21 @@ class Site:
         response.delay = route.delay
         response.chunked = route.chunked and response.status == 200
         return response
+
+    def _image(self, path: str, headers: Mapping[str, str]) -> Response:
+        """The image CDN: hotlink-protected by Referer (``HOTLINK_OWNERS``), then the picture."""
+        referer = headers.get("referer")
+        owner = hotlink_owner(path)
+        if referer and owner is not None:
+            parts = urlsplit(referer)
+            if f"{parts.scheme}://{parts.netloc}" not in (self._base_url(owner), self._base_url("img")):
+                return Response(403, [("Content-Type", _HTML)], FORBIDDEN_HTML.encode())
+        if path in ODD_IMAGES:
+            return self._ok(odd_image_body(path), ODD_IMAGES[path].content_type, headers, cache=True)
+        spec = IMAGES.get(path)
+        if spec is None:
+            return self._not_found()
+        return self._ok(png_bytes(spec), "image/png", headers, cache=True)
 
     @staticmethod
     def _ok(

@@ -17,12 +17,13 @@ from types import TracebackType
 from typing import Any
 
 from .catalog import HOSTS, split_ref
+from .images import wechat_placeholder_sha256
 from .responses import SERVER_NAMES, Site
 
 logger = logging.getLogger(__name__)
 
 SOURCES_TOML = Path(__file__).parent / "sources.toml"
-_PLACEHOLDER = re.compile(r"\{\{host:([a-z]+)\}\}")
+_PLACEHOLDER = re.compile(r"\{\{(host|netloc):([a-z]+)\}\}")
 _CHUNK = 1024
 
 
@@ -204,12 +205,19 @@ class DemoWeb:
         return self.url(*split_ref(ref))
 
     def render(self, text: str) -> str:
-        """Replace every ``{{host:NAME}}`` with that host's base URL."""
-        return _PLACEHOLDER.sub(lambda match: self.base_url(match.group(1)), text)
+        """Replace every ``{{host:NAME}}`` with that host's base URL, ``{{netloc:NAME}}`` with its
+        ``127.0.0.1:PORT`` (for protocol-relative links)."""
+
+        def replace(match: re.Match[str]) -> str:
+            base = self.base_url(match.group(2))
+            return base if match.group(1) == "host" else base.removeprefix("http://")
+
+        return _PLACEHOLDER.sub(replace, text)
 
     def sources_toml(self) -> str:
         """The demo's source declarations (TOML) pointing at the running hosts."""
-        return self.render(SOURCES_TOML.read_text(encoding="utf-8"))
+        text = SOURCES_TOML.read_text(encoding="utf-8")
+        return self.render(text.replace("{{wechat_placeholder_sha256}}", wechat_placeholder_sha256()))
 
     @property
     def requests(self) -> list[RequestLogEntry]:
