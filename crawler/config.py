@@ -201,7 +201,9 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
     for key in known:
         raw = env.get(ENV_PREFIX + key.upper())
         if raw is not None:
-            values[key] = raw
+            # A list setting comes from the environment comma-separated.
+            is_list = isinstance(getattr(Settings(), key), tuple)
+            values[key] = [part.strip() for part in raw.split(",") if part.strip()] if is_list else raw
     for key, value in list(values.items()):
         expected = type(getattr(Settings(), key))
         if expected is bool and isinstance(value, str):
@@ -214,8 +216,6 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
             except ValueError:
                 raise ConfigError(f"setting {key} must be a whole number, not {value!r}") from None
         elif expected is tuple:
-            if isinstance(value, str):  # from the environment: comma-separated
-                value = [part.strip() for part in value.split(",") if part.strip()]
             if not isinstance(value, list) or not all(isinstance(part, str) for part in value):
                 raise ConfigError(f"setting {key} must be a list of strings, not {value!r}")
             values[key] = tuple(value)

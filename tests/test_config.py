@@ -44,6 +44,13 @@ categories = ["新媒体", "趣头条", "科技"]
         ('[settings]\nfeed_length = "many"', "must be a whole number"),
         ('[settings]\nindex_url = "mysql://x"', "index_url must be"),
         ("[sources.x\n", "not valid TOML"),
+        ('[settings]\nimage_types = ["png", "svg"]', "image_types: unknown svg"),
+        ('[settings]\nimage_types = "png"', "must be a list of strings"),
+        ('[settings]\nimage_max_bytes = 0', "image_max_bytes must be at least 1"),
+        ('[settings]\nimage_max_per_post = -1', "must not be negative"),
+        ('[settings]\nimage_placeholders = ["abc"]', "is not a sha256"),
+        ('[settings]\nmedia_base_url = "ftp://x/"', "media_base_url must be"),
+        ('[sources.x]\nkind = "feed"\nurls = ["http://a/"]\nimage_referer = "always"', "image_referer must be"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
@@ -57,3 +64,15 @@ def test_missing_config_file_and_unknown_source(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, '[sources.a]\nkind = "feed"\nurls = ["http://a/"]'), env={})
     with pytest.raises(ConfigError, match="unknown source"):
         config.select(["b"])
+
+
+def test_image_settings_and_the_media_url(tmp_path: Path) -> None:
+    path = write(tmp_path, '[settings]\nimage_max_per_post = 3\npublic_base_url = "https://feeds.example.org/"')
+    config = load_config(path, env={"FEEDARCHIVER_IMAGE_TYPES": "png, gif", "FEEDARCHIVER_IMAGE_MAX_BYTES": "5000"})
+    settings = config.settings
+    assert (settings.image_max_per_post, settings.image_max_bytes) == (3, 5000)
+    assert settings.image_types == ("png", "gif")
+    assert settings.media_url == "https://feeds.example.org/media/"  # absolute: Atom readers need it
+    assert load_config(write(tmp_path, ""), env={}).settings.media_url == "/media/"
+    cdn = write(tmp_path, '[settings]\nmedia_base_url = "https://cdn.example.org/m"\npublic_base_url = "https://x/"')
+    assert load_config(cdn, env={}).settings.media_url == "https://cdn.example.org/m/"

@@ -134,8 +134,7 @@ class ImageArchivePipeline:
         wanted, over = urls[:self.config.max_per_post], urls[self.config.max_per_post:]
         referer = referer_for(self.referer_policies.get(item.source, "page"), item.url)
         outcomes = await asyncio.gather(*(self._archive(url, referer) for url in wanted))
-        outcomes += [ImageOutcome(url, failure="too_many", message=f"over {self.config.max_per_post} per post")
-                     for url in over]
+        outcomes += [self._failed(url, "too_many", f"over {self.config.max_per_post} per post") for url in over]
         archived: dict[str, MediaRef] = {}
         drop: set[str] = set()
         for outcome in outcomes:

@@ -1,0 +1,66 @@
+"""The media table and its links to posts, on SQLite and on the machine's real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from crawler.index import SqlIndexStore
+from crawler.items import MediaRef, PostItem
+from crawler.text import content_hash
+
+PG_ADMIN = os.environ.get("FEEDARCHIVER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlIndexStore]:
+    if request.param == "sqlite":
+        opened = SqlIndexStore(f"sqlite:///{tmp_path / 'index.sqlite3'}")
+        yield opened
+        opened.close()
+        return
+    # A database of its own: other test runs on this machine use the shared one at the same time.
+    name = f"feedarchiver_media_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        opened = SqlIndexStore(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
+        yield opened
+        opened.close()
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def media(sha: str, url: str, width: int = 40) -> MediaRef:
+    return MediaRef(sha256=sha * 64, path=f"{sha * 2}/{sha * 2}/{sha * 64}.png", url=url, media_type="image/png",
+                    width=width, height=30, size=123)
+
+
+def item(url: str, text: str, refs: list[MediaRef]) -> PostItem:
+    post = PostItem(source="s", url=url, role="copy", title="标题", text=text, body_html=f"<p>{text}</p>", media=refs)
+    post.content_hash = content_hash(text)
+    return post
+
+
+def test_media_stored_once_and_linked_to_each_post(store: SqlIndexStore) -> None:
+    first = store.upsert_post(item("https://a/1", "第一篇文章的正文", [media("a", "https://cdn1/a.png"),
+                                                               media("b", "https://cdn1/b.png")]))
+    # The same story at another URL shows the same pictures from another CDN: no new media, no new links.
+    again = store.upsert_post(item("https://b/1", "第一篇文章的正文", [media("a", "https://cdn2/a.png")]))
+    second = store.upsert_post(item("https://a/2", "第二篇文章的正文", [media("b", "https://cdn2/b.png", width=99)]))
+    assert again.post_id == first.post_id and second.post_id != first.post_id
+    every = store.media()
+    assert [m.sha256[0] for m in every] == ["a", "b"]
+    assert [m.first_url for m in every] == ["https://cdn1/a.png", "https://cdn1/b.png"]
+    assert every[1].width == 40  # the first sighting is kept
+    assert [(m.sha256[0], m.url) for m in store.media(first.post_id)] == [("a", "https://cdn1/a.png"),
+                                                                         ("b", "https://cdn1/b.png")]
+    assert [(m.sha256[0], m.url) for m in store.media(second.post_id)] == [("b", "https://cdn2/b.png")]
+    store.upsert_post(item("https://a/2", "第二篇文章的正文", [media("b", "https://cdn2/b.png")]))  # seen again
+    assert len(store.media(second.post_id)) == 1
