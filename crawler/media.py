@@ -103,6 +103,12 @@ class LocalMediaStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def has(self, path: str, size: int) -> bool:
+        try:
+            return (self.root / path).stat().st_size == size
+        except FileNotFoundError:
+            return False
+
     def put(self, path: str, body: bytes) -> bool:
         """Store ``body`` at ``path``; False when the same content was already there."""
         target = self.root / path

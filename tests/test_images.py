@@ -36,10 +36,15 @@ def case_url(web: DemoWeb, case: str) -> str:
     return web.ref_url(IMAGE_CASES[case])
 
 
-def warc_exchanges(crawl: Crawl) -> dict[str, list[tuple[str, int, bytes, dict[str, str]]]]:
-    """Target URI (no query) -> [(record type, status, payload, request headers)] over every WARC."""
-    found: dict[str, list[tuple[str, int, bytes, dict[str, str]]]] = {}
+Exchange = tuple[str, int, bytes, dict[str, str]]  # record type, status, payload, HTTP headers
+
+
+def warc_exchanges(crawl: Crawl, skip: frozenset[str] = frozenset()) -> dict[str, list[Exchange]]:
+    """Target URI (no query) -> its request and response records, over every WARC but those in ``skip``."""
+    found: dict[str, list[Exchange]] = {}
     for path in crawl.warcs():
+        if path.name in skip:
+            continue
         with open(path, "rb") as fh:
             for record in ArchiveIterator(fh):
                 if record.rec_type not in ("request", "response"):
@@ -197,6 +202,18 @@ def test_too_large_picture_was_never_read_to_the_end(crawl: Crawl) -> None:
     exchanges = warc_exchanges(crawl)
     huge = exchanges.get(case_url(crawl.web, "too-large"), [])
     assert all(len(body) < HUGE_SIDE * HUGE_SIDE for _, _, body, _ in huge)
+
+
+def test_a_recrawl_fetches_only_the_pictures_not_archived_yet(crawl: Crawl, recrawl: Crawl) -> None:
+    fetched_again = warc_exchanges(recrawl, skip=frozenset(p.name for p in crawl.warcs()))
+    store = crawl.store()
+    try:
+        archived = {m.first_url.split("?", 1)[0] for m in store.media()}
+    finally:
+        store.close()
+    assert archived and not archived & set(fetched_again)
+    assert {case_url(crawl.web, case) for case in ("missing", "hotlinked", "wechat")} <= set(fetched_again)
+    assert recrawl.post_at(WECHAT_COPY).body_html == crawl.post_at(WECHAT_COPY).body_html
 
 
 # --- the per-source Referer policy: one more crawl of one source, sending no Referer ---------------

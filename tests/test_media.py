@@ -21,9 +21,11 @@ from scrapy.http import HtmlResponse, Response
 
 from crawler.errors import MediaError
 from crawler.extract import extract_article
+from crawler.index import SqlIndexStore
 from crawler.items import MediaRef, PostItem
 from crawler.media import LocalMediaStore, image_urls, inspect_image, media_path, rewrite_images
 from crawler.pipelines.images import ImageArchiveConfig, ImageArchivePipeline, referer_for
+from crawler.text import content_hash
 
 
 def picture(fmt: str, size: tuple[int, int] = (40, 30), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -295,3 +297,31 @@ def test_html_response_is_not_mistaken_for_a_picture(tmp_path: Path) -> None:
     item = post(imgs("https://c/a.jpg"))
     asyncio.run(archive.process_item(item))
     assert item.media == [] and stats["images/failed/not_image"] == 1
+
+
+def test_pipeline_skips_pictures_an_earlier_crawl_archived(tmp_path: Path) -> None:
+    body = picture("PNG")
+    web = FakeWeb({"https://c/a.png": (200, body), "https://c/b.png": (200, picture("PNG", (50, 50)))})
+    first, _ = pipeline(tmp_path / "media", web)
+    done = post(imgs("https://c/a.png"))
+    asyncio.run(first.process_item(done))
+    done.content_hash = content_hash(done.text)
+    index = SqlIndexStore(f"sqlite:///{tmp_path / 'index.sqlite3'}")
+    try:
+        index.upsert_post(done)
+        web.requests.clear()
+        archive, stats = pipeline(tmp_path / "media", web)
+        archive.index = index
+        again = post(imgs("https://c/a.png", "https://c/b.png"))
+        asyncio.run(archive.process_item(again))
+        assert [r.url for r in web.requests] == ["https://c/b.png"]
+        assert stats["images/archived_before"] == 1 and len(again.media) == 2
+        assert again.media[0] == done.media[0]
+        (tmp_path / "media" / done.media[0]["path"]).unlink()  # gone from the store: fetched again
+        web.requests.clear()
+        archive, _ = pipeline(tmp_path / "media", web)
+        archive.index = index
+        asyncio.run(archive.process_item(post(imgs("https://c/a.png"))))
+        assert [r.url for r in web.requests] == ["https://c/a.png"]
+    finally:
+        index.close()

@@ -64,3 +64,19 @@ def test_media_stored_once_and_linked_to_each_post(store: SqlIndexStore) -> None
     assert [(m.sha256[0], m.url) for m in store.media(second.post_id)] == [("b", "https://cdn2/b.png")]
     store.upsert_post(item("https://a/2", "第二篇文章的正文", [media("b", "https://cdn2/b.png")]))  # seen again
     assert len(store.media(second.post_id)) == 1
+
+
+def test_a_page_seen_again_gains_pictures_archived_late_but_never_loses_them(store: SqlIndexStore) -> None:
+    hotlinked = '<p>正文</p><img src="https://cdn/a.png" referrerpolicy="no-referrer">'
+    archived = '<p>正文</p><img src="/media/aa/aa/a.png" data-original-src="https://cdn/a.png">'
+    first = item("https://a/1", "一篇文章的正文", [])
+    first.body_html, first.lead_image = hotlinked, "https://cdn/a.png"
+    post_id = store.upsert_post(first).post_id
+    later = item("https://a/1", "一篇文章的正文", [media("a", "https://cdn/a.png")])
+    later.body_html, later.lead_image = archived, "/media/aa/aa/a.png"
+    assert store.upsert_post(later).outcome == "seen"
+    stored = store.posts()[0]
+    assert (stored.body_html, stored.lead_image) == (archived, "/media/aa/aa/a.png")
+    assert [m.sha256[0] for m in store.media(post_id)] == ["a"]
+    store.upsert_post(first)  # the CDN is down on the third crawl
+    assert store.posts()[0].body_html == archived

@@ -120,7 +120,7 @@ media = Table(
     Column("width", Integer, nullable=False),
     Column("height", Integer, nullable=False),
     Column("size", Integer, nullable=False),
-    Column("first_url", Text, nullable=False),
+    Column("first_url", Text, nullable=False, index=True),
     Column("first_seen", UtcDateTime, nullable=False),
 )
 
@@ -130,7 +130,7 @@ post_media = Table(
     Column("id", Integer, primary_key=True),
     Column("post_id", Integer, ForeignKey("posts.id"), nullable=False, index=True),
     Column("media_id", Integer, ForeignKey("media.id"), nullable=False, index=True),
-    Column("url", Text, nullable=False),
+    Column("url", Text, nullable=False, index=True),
     Column("position", Integer, nullable=False),
     UniqueConstraint("post_id", "media_id"),
 )
@@ -167,6 +167,10 @@ def _insert_ignore(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "postgresql":
         return postgresql_insert(table).on_conflict_do_nothing()
     return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def _archived_pictures(html: str) -> int:
+    return html.count("data-original-src=")
 
 
 def _now() -> datetime:
@@ -259,6 +263,11 @@ class SqlIndexStore:
         for key in ("author", "source_name", "published", "summary", "lead_image", "original_url"):
             if row[key] is None and key not in values and getattr(item, key, None):
                 values[key] = getattr(item, key)
+        body_url = row["original_url"] if row["has_original"] else row["url"]
+        if "body_html" not in values and item.url == body_url and (
+                _archived_pictures(item.body_html) > _archived_pictures(row["body_html"])):
+            # The same page again with more of its pictures archived (a CDN was down last time): never fewer.
+            values.update(body_html=item.body_html, lead_image=item.lead_image or row["lead_image"])
         merged = list(dict.fromkeys(json.loads(row["categories"]) + item.categories))
         if merged != json.loads(row["categories"]):
             values["categories"] = json.dumps(merged)
@@ -297,6 +306,20 @@ class SqlIndexStore:
                                                         position=position))
                 linked.add(media_id)
                 position += 1
+
+    def media_at(self, url: str) -> StoredMedia | None:
+        """The picture archived from an image URL in an earlier crawl, if any."""
+        query = (select(media).join(post_media, post_media.c.media_id == media.c.id)
+                 .where(post_media.c.url == url).limit(1))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+            if row is None:
+                row = conn.execute(select(media).where(media.c.first_url == url).limit(1)).mappings().first()
+        if row is None:
+            return None
+        return StoredMedia(sha256=row["sha256"], path=row["path"], media_type=row["media_type"], width=row["width"],
+                           height=row["height"], size=row["size"], first_url=row["first_url"],
+                           first_seen=row["first_seen"], url=url)
 
     def media(self, post_id: int | None = None) -> list[StoredMedia]:
         """Archived pictures: all of them (by first sighting), or one post's in its order."""

@@ -39,6 +39,7 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.errors import MediaError
+from crawler.index import IndexStore, index_url_for, open_index_store
 from crawler.items import MediaRef, PostItem, WarcRef
 from crawler.media import IMAGE_TYPES, LocalMediaStore, image_urls, inspect_image, media_path, media_url, rewrite_images
 from crawler.media import sha256_hex as sha256_of
@@ -94,11 +95,12 @@ def referer_for(policy: str, page_url: str) -> str | None:
 
 class ImageArchivePipeline:
     def __init__(self, config: ImageArchiveConfig, download: Callable[[Request], Awaitable[Response]],
-                 stats: Any, referer_policies: dict[str, str]) -> None:
+                 stats: Any, referer_policies: dict[str, str], index: IndexStore | None = None) -> None:
         self.config = config
         self.download = download
         self.stats = stats
         self.referer_policies = referer_policies
+        self.index = index  # to skip pictures archived by an earlier crawl
         self.store = LocalMediaStore(config.store_dir)
         self._fetches: dict[str, asyncio.Future[ImageOutcome]] = {}
 
@@ -123,7 +125,12 @@ class ImageArchivePipeline:
             assert crawler.engine is not None
             return await crawler.engine.download_async(request)
 
-        return cls(config, download, crawler.stats, policies)
+        index_url = index_url_for(data_dir(settings.get("FEEDARCHIVER_DATA")), settings.get("INDEX_URL"))
+        return cls(config, download, crawler.stats, policies, open_index_store(index_url))
+
+    def close_spider(self) -> None:
+        if self.index is not None:
+            self.index.close()
 
     # -- per post --------------------------------------------------------------------------------
 
@@ -167,12 +174,28 @@ class ImageArchivePipeline:
     async def _archive(self, url: str, referer: str | None) -> ImageOutcome:
         """One fetch per URL per crawl; every post showing the picture shares its outcome."""
         future = self._fetches.get(url)
+        if future is None and (known := self._archived_before(url)) is not None:
+            future = asyncio.get_running_loop().create_future()
+            future.set_result(known)
+            self._fetches[url] = future
         if future is None:
             future = asyncio.ensure_future(self._fetch(url, referer))
             self._fetches[url] = future
         else:
             self.stats.inc_value("images/reused")
         return await asyncio.shield(future)
+
+    def _archived_before(self, url: str) -> ImageOutcome | None:
+        """A picture an earlier crawl archived from this URL, still in the store: not fetched again."""
+        if self.index is None:
+            return None
+        stored = self.index.media_at(url)
+        if stored is None or not self.store.has(stored.path, stored.size):
+            return None
+        self.stats.inc_value("images/archived_before")
+        return ImageOutcome(url, media=MediaRef(
+            sha256=stored.sha256, path=stored.path, url=url, media_type=stored.media_type, width=stored.width,
+            height=stored.height, size=stored.size))
 
     async def _fetch(self, url: str, referer: str | None) -> ImageOutcome:
         headers = {"Accept": IMAGE_ACCEPT}
