@@ -46,7 +46,8 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
     if app.settings.hexo:
         # The blog keeps every story, not just a feed's length.
         exporter = hexo.HexoExporter(hexo.HexoConfig(posts_dir=data_dir / "hexo" / "_posts",
-                                                     image_proxy=app.settings.hexo_image_proxy))
+                                                     image_proxy=app.settings.hexo_image_proxy,
+                                                     media_url=app.settings.media_url))
         entries = [entry_for(post, tag_prefix(app)) for post in store.posts()]
         titles = {name: source.title for name, source in app.sources.items()}
         for path, changed in exporter.export(entries, titles):

@@ -38,6 +38,7 @@ def _plain_scalar(value: str) -> str:
 class HexoConfig:
     posts_dir: Path
     image_proxy: str = ""  # e.g. "https://cors.example.workers.dev/?": prefix for original image URLs
+    media_url: str = "/media/"  # archived pictures live here: never through the proxy
 
 
 class HexoExporter:
@@ -65,7 +66,7 @@ class HexoExporter:
         return "\n".join(lines)
 
     def _image(self, url: str) -> str:
-        if self.config.image_proxy and not url.startswith("/"):
+        if self.config.image_proxy and not url.startswith(("/", self.config.media_url)):
             return self.config.image_proxy + url
         return url
 
@@ -77,7 +78,7 @@ class HexoExporter:
         if self.config.image_proxy:
             for img in fragment.iter("img"):
                 src = img.get("src") or ""
-                if src.startswith(("http://", "https://")):
+                if src.startswith(("http://", "https://")) and not src.startswith(self.config.media_url):
                     img.set("src", self._image(src))
                     img.set("referrerpolicy", "no-referrer")
         inner = (fragment.text or "") + "".join(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,14 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
     """The real command line in a subprocess (Twisted's reactor runs once per process)."""
     return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT, check=False)
+
+
+def with_settings(toml_text: str, **values: str | int) -> str:
+    """A sources TOML with ``values`` added to its [settings] table (the demo's already has one)."""
+    lines = "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in values.items())
+    if "\n[settings]\n" in "\n" + toml_text:
+        return ("\n" + toml_text).replace("\n[settings]\n", "\n[settings]\n" + lines, 1)[1:]
+    return toml_text + "\n[settings]\n" + lines
 
 
 def bare(url: str) -> str:

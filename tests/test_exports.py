@@ -11,7 +11,7 @@ import pytest
 
 from exporters.hexo import HexoConfig, HexoExporter
 from exporters.model import Entry
-from tests.conftest import Crawl
+from tests.conftest import Crawl, with_settings
 
 SEED = Path(__file__).parent / "data" / "seed" / "000_304cee3c01d5b6a4.txt"
 PROXY = "https://cors.zfour.workers.dev/?"
@@ -31,6 +31,21 @@ def test_hexo_renders_the_seed_byte_for_byte(tmp_path: Path) -> None:
     )
     exporter = HexoExporter(HexoConfig(posts_dir=tmp_path, image_proxy=PROXY))
     assert exporter.render(entry) == seed
+
+
+def test_hexo_proxies_only_pictures_that_were_not_archived(tmp_path: Path) -> None:
+    media = "https://feeds.example.org/media/"
+    entry = Entry(
+        key="0123456789abcdef0123", id="tag:x,2026:story/0123456789abcdef0123", title="标题",
+        published=datetime(2026, 11, 21, tzinfo=UTC), updated=datetime(2026, 11, 21, tzinfo=UTC), author=None,
+        source_name=None, summary="", alternate="http://x/", categories=["新媒体", "趣头条", "科技"],
+        content_html=(f'<p><img src="{media}ab/cd/abcd.png" data-original-src="http://cdn/a.png"></p>'
+                      '<p><img src="http://cdn/b.png" referrerpolicy="no-referrer"></p>'),
+        lead_image=f"{media}ab/cd/abcd.png",
+    )
+    text = HexoExporter(HexoConfig(posts_dir=tmp_path, image_proxy=PROXY, media_url=media)).render(entry)
+    assert f"headimg: '{media}ab/cd/abcd.png'" in text and f'src="{media}ab/cd/abcd.png"' in text
+    assert f'src="{PROXY}http://cdn/b.png"' in text
 
 
 @pytest.mark.crawl
@@ -95,9 +110,9 @@ def test_websub_hub_hears_of_changed_feeds_only(crawl: Crawl, tmp_path: Path) ->
         data = tmp_path / "data"
         shutil.copytree(crawl.data, data)
         config = tmp_path / "sources.toml"
-        config.write_text(crawl.config.read_text(encoding="utf-8") + (
-            f'\n[settings]\npublic_base_url = "https://feeds.example.org"\n'
-            f'websub_hub = "http://127.0.0.1:{hub.server_address[1]}/hub"\n'), encoding="utf-8")
+        config.write_text(with_settings(crawl.config.read_text(encoding="utf-8"),
+                                        public_base_url="https://feeds.example.org",
+                                        websub_hub=f"http://127.0.0.1:{hub.server_address[1]}/hub"), encoding="utf-8")
         from tests.conftest import run_cli
 
         assert run_cli("export", "--config", str(config), "--data", str(data)).returncode == 0
