@@ -266,6 +266,15 @@ def test_pipeline_sends_the_sources_referer(tmp_path: Path) -> None:
     asyncio.run(crawl())
     referers = [r.headers.get("Referer") for r in web.requests]
     assert referers == [b"https://agg.example.com/p/1.html", b"https://agg.example.com/", None]
+    # A picture refused to one site's Referer is asked for again with another's (and with none).
+    web.requests.clear()
+    web.answers["https://c/d.png"] = (403, b"")
+    refused = post(imgs("https://c/d.png"), "page-src")
+    asyncio.run(archive.process_item(refused))
+    web.answers["https://c/d.png"] = (200, picture("PNG"))
+    allowed = post(imgs("https://c/d.png"), "none-src")
+    asyncio.run(archive.process_item(allowed))
+    assert len(web.requests) == 2 and refused.media == [] and len(allowed.media) == 1
     assert all(r.headers["Accept"].startswith(b"image/") for r in web.requests)
     assert referer_for("origin", "http://127.0.0.1:8000/a/b?c") == "http://127.0.0.1:8000/"
 

@@ -102,7 +102,7 @@ class ImageArchivePipeline:
         self.referer_policies = referer_policies
         self.index = index  # to skip pictures archived by an earlier crawl
         self.store = LocalMediaStore(config.store_dir)
-        self._fetches: dict[str, asyncio.Future[ImageOutcome]] = {}
+        self._fetches: dict[tuple[str, str], asyncio.Future[ImageOutcome]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImageArchivePipeline:
@@ -172,15 +172,17 @@ class ImageArchivePipeline:
     # -- per picture -----------------------------------------------------------------------------
 
     async def _archive(self, url: str, referer: str | None) -> ImageOutcome:
-        """One fetch per URL per crawl; every post showing the picture shares its outcome."""
-        future = self._fetches.get(url)
+        """One fetch per URL per crawl and Referer site (what a hotlink check looks at); every post
+        showing the picture shares its outcome."""
+        key = (url, urlsplit(referer).netloc if referer else "")
+        future = self._fetches.get(key)
         if future is None and (known := self._archived_before(url)) is not None:
             future = asyncio.get_running_loop().create_future()
             future.set_result(known)
-            self._fetches[url] = future
+            self._fetches[key] = future
         if future is None:
             future = asyncio.ensure_future(self._fetch(url, referer))
-            self._fetches[url] = future
+            self._fetches[key] = future
         else:
             self.stats.inc_value("images/reused")
         return await asyncio.shield(future)
