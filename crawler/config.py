@@ -112,6 +112,7 @@ class Settings:
     websub_hub: str = ""  # a WebSub hub to announce changed feeds to (needs public_base_url)
     browser_executable: str = "/usr/bin/chromium"  # Chromium for sources with browser = true
     block_backoff: int = 3600  # seconds a source blocked by a WAF waits, doubled per block in a row
+    media_store: str = ""  # where pictures are stored: empty = DATA/media; or s3://bucket/prefix
     # Where published HTML points archived pictures; empty: public_base_url + "/media/", else "/media/".
     media_base_url: str = ""
     image_max_bytes: int = 10 * 1024 * 1024  # bytes per picture
@@ -247,6 +248,14 @@ def _check_image_settings(settings: Settings) -> None:
     base = settings.media_base_url
     if base and not base.startswith("/") and urlsplit(base).scheme not in ("http", "https"):
         raise ConfigError(f"setting media_base_url must be an http(s) URL or a path from /, not {base!r}")
+    store = settings.media_store
+    if store.startswith("s3://"):
+        if not urlsplit(store).netloc:
+            raise ConfigError(f"setting media_store must name a bucket: s3://BUCKET/PREFIX, not {store!r}")
+        if not (base or settings.public_base_url):
+            raise ConfigError("setting media_store is on S3: set media_base_url to where the bucket is published")
+    elif "://" in store:
+        raise ConfigError(f"setting media_store must be a directory or s3://BUCKET/PREFIX, not {store!r}")
 
 
 def _source(name: str, table: Any, origin: str) -> SourceConfig:

@@ -97,7 +97,7 @@ ITEM_PIPELINES = {
 }
 # Archive each post's pictures into the media store and rewrite its <img> (ImageArchivePipeline).
 IMAGE_ARCHIVE_ENABLED = True
-# Media root; empty means DATA/media.
+# Media root: a directory, or s3://bucket/prefix (boto3, AWS_* environment); empty means DATA/media.
 IMAGE_ARCHIVE_STORE = ""
 # Public URL of the media root in published HTML ("/media/" as `feedarchiver serve` serves it).
 IMAGE_ARCHIVE_BASE_URL = "/media/"

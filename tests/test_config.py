@@ -50,6 +50,8 @@ categories = ["新媒体", "趣头条", "科技"]
         ('[settings]\nimage_max_per_post = -1', "must not be negative"),
         ('[settings]\nimage_placeholders = ["abc"]', "is not a sha256"),
         ('[settings]\nmedia_base_url = "ftp://x/"', "media_base_url must be"),
+        ('[settings]\nmedia_store = "s3://bucket/media"', "set media_base_url"),
+        ('[settings]\nmedia_store = "gs://bucket/media"', "media_store must be a directory or s3"),
         ('[sources.x]\nkind = "feed"\nurls = ["http://a/"]\nimage_referer = "always"', "image_referer must be"),
     ],
 )

@@ -9,6 +9,7 @@ import hashlib
 import struct
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from crawler.errors import MediaError
 from crawler.extract import extract_article
 from crawler.index import SqlIndexStore
 from crawler.items import MediaRef, PostItem
-from crawler.media import LocalMediaStore, image_urls, inspect_image, media_path, rewrite_images
+from crawler.media import LocalMediaStore, S3MediaStore, image_urls, inspect_image, media_path, rewrite_images
 from crawler.pipelines.images import ImageArchiveConfig, ImageArchivePipeline, referer_for
 from crawler.text import content_hash
 
@@ -196,7 +197,7 @@ class FakeWeb:
 
 
 def pipeline(tmp_path: Path, web: FakeWeb, **overrides: Any) -> tuple[ImageArchivePipeline, Stats]:
-    values: dict[str, Any] = dict(store_dir=tmp_path, base_url="/media/", max_bytes=100_000, max_per_post=10,
+    values: dict[str, Any] = dict(store=str(tmp_path), base_url="/media/", max_bytes=100_000, max_per_post=10,
                                   types=frozenset({"jpeg", "png", "gif"}), timeout=5.0, placeholders=frozenset())
     values.update(overrides)
     stats = Stats()
@@ -334,3 +335,50 @@ def test_pipeline_skips_pictures_an_earlier_crawl_archived(tmp_path: Path) -> No
         assert [r.url for r in web.requests] == ["https://c/a.png"]
     finally:
         index.close()
+
+
+# --- the S3 media store, against an S3-compatible server on loopback (moto in server mode) -----------
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[Any]:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    client = boto3.client("s3", endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    client.create_bucket(Bucket="feedarchiver-media")
+    try:
+        yield client
+    finally:
+        server.stop()
+
+
+def test_pipeline_stores_pictures_once_in_s3(tmp_path: Path, s3: Any) -> None:
+    body = picture("PNG")
+    web = FakeWeb({"https://c/a.png": (200, body), "https://d/a.png": (200, body)})
+    archive, stats = pipeline(tmp_path, web, store="s3://feedarchiver-media/archive/media")
+    archive.store = S3MediaStore("s3://feedarchiver-media/archive/media", client=s3)
+    item = post(imgs("https://c/a.png", "https://d/a.png"))
+    asyncio.run(archive.process_item(item))
+    path = item.media[0]["path"]
+    assert [m["path"] for m in item.media] == [path, path] and stats["images/stored"] == 1
+    listed = s3.list_objects_v2(Bucket="feedarchiver-media", Prefix="archive/media/")["Contents"]
+    assert [o["Key"] for o in listed] == [f"archive/media/{path}"]
+    stored = s3.get_object(Bucket="feedarchiver-media", Key=f"archive/media/{path}")
+    assert stored["Body"].read() == body and stored["ContentType"] == "image/png"
+    assert S3MediaStore("s3://feedarchiver-media/archive/media", client=s3).put(path, body, "image/png") is False
+    assert not list(tmp_path.rglob("*.png"))
+
+
+def test_a_store_that_fails_leaves_the_original_url(tmp_path: Path, s3: Any) -> None:
+    web = FakeWeb({"https://c/a.png": (200, picture("PNG"))})
+    archive, stats = pipeline(tmp_path, web)
+    archive.store = S3MediaStore("s3://no-such-bucket/media", client=s3)
+    item = post(imgs("https://c/a.png"))
+    asyncio.run(archive.process_item(item))
+    assert item.media == [] and stats["images/failed/store_failed"] == 1
+    assert 'referrerpolicy="no-referrer"' in item.body_html

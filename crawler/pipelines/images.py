@@ -19,7 +19,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,7 +40,16 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from crawler.errors import MediaError
 from crawler.index import IndexStore, index_url_for, open_index_store
 from crawler.items import MediaRef, PostItem, WarcRef
-from crawler.media import IMAGE_TYPES, LocalMediaStore, image_urls, inspect_image, media_path, media_url, rewrite_images
+from crawler.media import (
+    IMAGE_TYPES,
+    MediaStore,
+    image_urls,
+    inspect_image,
+    media_path,
+    media_url,
+    open_media_store,
+    rewrite_images,
+)
 from crawler.media import sha256_hex as sha256_of
 from crawler.settings import data_dir
 
@@ -52,7 +60,7 @@ IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"  # what a br
 
 @dataclass(frozen=True, kw_only=True)
 class ImageArchiveConfig:
-    store_dir: Path
+    store: str  # a directory, or s3://bucket/prefix
     base_url: str  # the public URL of the media root: "/media/" or "https://host/media/"
     max_bytes: int
     max_per_post: int
@@ -101,8 +109,9 @@ class ImageArchivePipeline:
         self.stats = stats
         self.referer_policies = referer_policies
         self.index = index  # to skip pictures archived by an earlier crawl
-        self.store = LocalMediaStore(config.store_dir)
+        self.store: MediaStore = open_media_store(config.store)
         self._fetches: dict[tuple[str, str], asyncio.Future[ImageOutcome]] = {}
+        self._writes: dict[str, asyncio.Future[bool]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImageArchivePipeline:
@@ -111,7 +120,7 @@ class ImageArchivePipeline:
             raise NotConfigured("IMAGE_ARCHIVE_ENABLED is off")
         store = settings.get("IMAGE_ARCHIVE_STORE") or data_dir(settings.get("FEEDARCHIVER_DATA")) / "media"
         config = ImageArchiveConfig(
-            store_dir=Path(store),
+            store=str(store),
             base_url=settings.get("IMAGE_ARCHIVE_BASE_URL") or "/media/",
             max_bytes=settings.getint("IMAGE_ARCHIVE_MAX_BYTES"),
             max_per_post=settings.getint("IMAGE_ARCHIVE_MAX_PER_POST"),
@@ -176,28 +185,22 @@ class ImageArchivePipeline:
         showing the picture shares its outcome."""
         key = (url, urlsplit(referer).netloc if referer else "")
         future = self._fetches.get(key)
-        if future is None and (known := self._archived_before(url)) is not None:
-            future = asyncio.get_running_loop().create_future()
-            future.set_result(known)
-            self._fetches[key] = future
         if future is None:
-            future = asyncio.ensure_future(self._fetch(url, referer))
+            future = asyncio.ensure_future(self._archive_once(url, referer))
             self._fetches[key] = future
         else:
             self.stats.inc_value("images/reused")
         return await asyncio.shield(future)
 
-    def _archived_before(self, url: str) -> ImageOutcome | None:
-        """A picture an earlier crawl archived from this URL, still in the store: not fetched again."""
-        if self.index is None:
-            return None
-        stored = self.index.media_at(url)
-        if stored is None or not self.store.has(stored.path, stored.size):
-            return None
-        self.stats.inc_value("images/archived_before")
-        return ImageOutcome(url, media=MediaRef(
-            sha256=stored.sha256, path=stored.path, url=url, media_type=stored.media_type, width=stored.width,
-            height=stored.height, size=stored.size))
+    async def _archive_once(self, url: str, referer: str | None) -> ImageOutcome:
+        """A picture an earlier crawl archived from this URL (and the store still has) is not fetched again."""
+        stored = self.index.media_at(url) if self.index is not None else None
+        if stored is not None and await asyncio.to_thread(self.store.has, stored.path, stored.size):
+            self.stats.inc_value("images/archived_before")
+            return ImageOutcome(url, media=MediaRef(
+                sha256=stored.sha256, path=stored.path, url=url, media_type=stored.media_type, width=stored.width,
+                height=stored.height, size=stored.size))
+        return await self._fetch(url, referer)
 
     async def _fetch(self, url: str, referer: str | None) -> ImageOutcome:
         headers = {"Accept": IMAGE_ACCEPT}
@@ -215,11 +218,11 @@ class ImageArchivePipeline:
             return self._failed(url, *_classify(exc), captures=request.meta.get("warc_refs", []))
         captures = tuple(response.meta.get("warc_refs", []))
         try:
-            return self._keep(url, response, captures)
+            return await self._keep(url, response, captures)
         except MediaError as exc:
             return self._failed(url, exc.kind, str(exc), captures=captures)
 
-    def _keep(self, url: str, response: Response, captures: tuple[WarcRef, ...]) -> ImageOutcome:
+    async def _keep(self, url: str, response: Response, captures: tuple[WarcRef, ...]) -> ImageOutcome:
         status, body = response.status, response.body
         if status == 403:
             raise MediaError("hotlink_blocked", f"HTTP 403 at {response.url}")
@@ -243,7 +246,7 @@ class ImageArchivePipeline:
             logger.debug("Dropped %dx%d tracking pixel %s", facts.width, facts.height, url)
             return ImageOutcome(url, pixel=True, captures=captures)
         path = media_path(sha256, facts.extension)
-        if self.store.put(path, body):
+        if await self._put_once(url, path, body, facts.media_type):
             self.stats.inc_value("images/stored")
             self.stats.inc_value("images/bytes_stored", len(body))
         else:
@@ -252,6 +255,25 @@ class ImageArchivePipeline:
         media = MediaRef(sha256=sha256, path=path, url=url, media_type=facts.media_type, width=facts.width,
                          height=facts.height, size=len(body))
         return ImageOutcome(url, media=media, captures=captures)
+
+    async def _put_once(self, url: str, path: str, body: bytes, media_type: str) -> bool:
+        """Store a content once even when two URLs deliver it at the same moment; True if new."""
+        writing = self._writes.get(path)
+        if writing is not None:
+            await asyncio.shield(writing)
+            if path in self._writes:
+                return False
+            return await self._put_once(url, path, body, media_type)  # the other write failed: try ours
+        self._writes[path] = writing = asyncio.get_running_loop().create_future()
+        try:  # off the reactor thread: an S3 store answers over the network
+            stored = await asyncio.to_thread(self.store.put, path, body, media_type)
+        except Exception as exc:  # a full disk, a refused upload: the post goes on with the original URL
+            del self._writes[path]
+            writing.set_result(False)
+            logger.exception("Cannot store picture %s as %s: %s", url, path, exc)
+            raise MediaError("store_failed", f"{type(exc).__name__}: {exc}") from None
+        writing.set_result(stored)
+        return stored
 
     def _failed(self, url: str, kind: str, message: str, captures: Any = ()) -> ImageOutcome:
         self.stats.inc_value("images/failed")
