@@ -2,15 +2,17 @@
 
 Pictures are fetched through the Scrapy engine, so WarcCaptureExtension records each exchange, with
 the Referer the source's CDN wants (the post page, its origin, or none). Each picture is checked from
-its bytes, stored once per content (sha256) in DATA/media, and the post's <img> rewritten; a picture
-that cannot be archived keeps its original URL with referrerpolicy="no-referrer", counted and logged.
+its bytes, stored once per content (sha256) in DATA/media or S3, and the post's <img> rewritten; a
+picture that cannot be archived keeps its original URL with referrerpolicy="no-referrer", counted and
+logged. A URL is fetched once per crawl, and not at all once an earlier crawl archived it.
 
 Why not Scrapy's ImagesPipeline or FilesPipeline: ImagesPipeline re-encodes every picture to JPEG
 (GIF animation, transparency and the original bytes are lost) and both name files by a hash of the
 URL, so the same picture from two CDNs is stored twice. Subclassing MediaPipeline does not fit either:
 it logs every expected failure (a 404, a timeout) as an ERROR with a traceback and discards what
 ``media_failed`` returns, so the reason a picture failed cannot reach the item. What it does that we
-need, fetching through the engine and fetching each URL once per crawl, is the few lines below.
+need, fetching through the engine and each URL once, is the few lines below; its file stores
+name files by URL and write in place, so they are not used either.
 """
 
 from __future__ import annotations
