@@ -117,6 +117,12 @@ def _lower(handler: BaseHTTPRequestHandler) -> dict[str, str]:
     return {name.lower(): value for name, value in message.items()} if message is not None else {}
 
 
+def sources_template() -> str:
+    """The demo's sources.toml with its fixed values filled in; the hosts still ``{{host:NAME}}``."""
+    text = SOURCES_TOML.read_text(encoding="utf-8")
+    return text.replace("{{wechat_placeholder_sha256}}", wechat_placeholder_sha256())
+
+
 class DemoWeb:
     """Loopback servers imitating the demo hosts (``HOSTS``); see ``catalog`` for what they serve."""
 
@@ -216,8 +222,7 @@ class DemoWeb:
 
     def sources_toml(self) -> str:
         """The demo's source declarations (TOML) pointing at the running hosts."""
-        text = SOURCES_TOML.read_text(encoding="utf-8")
-        return self.render(text.replace("{{wechat_placeholder_sha256}}", wechat_placeholder_sha256()))
+        return self.render(sources_template())
 
     @property
     def requests(self) -> list[RequestLogEntry]:

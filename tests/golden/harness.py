@@ -22,7 +22,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig, load_config
-from crawler.demoweb.server import SOURCES_TOML
+from crawler.demoweb.server import sources_template
 from crawler.items import PostItem
 from crawler.middlewares.waf_challenge import WafChallenge, WafChallengeMiddleware
 from crawler.spiders.base import EntryContext, SourceSpider
@@ -48,7 +48,7 @@ def golden_sources() -> dict[str, SourceConfig]:
     """The demo web's sources, at the stable origins."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sources.toml"
-        path.write_text(render(SOURCES_TOML.read_text("utf-8")), encoding="utf-8")
+        path.write_text(render(sources_template()), encoding="utf-8")
         return load_config(path, env={}).sources
 
 
