@@ -39,12 +39,20 @@ def _print_report(report: CrawlReport, sources: list[str]) -> None:
         print(line)
 
 
+def _setting(item: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip():
+        raise FeedArchiverError(f"--set takes NAME=VALUE, not {item!r}")
+    return name.strip(), value
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.runner import CrawlRunner
 
     app = load_config(args.config)
     sources = app.select(args.names, all_enabled=args.all)
-    report = CrawlRunner(app, _data_dir(args.data), _log_level(args)).run(sources)
+    overrides = dict(_setting(item) for item in args.set)
+    report = CrawlRunner(app, _data_dir(args.data), _log_level(args), overrides).run(sources)
     _print_report(report, [s.name for s in sources])
     if report.responses == 0:
         print("feedarchiver: nothing could be fetched", file=sys.stderr)
@@ -201,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="crawl every enabled source")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a Scrapy setting for this crawl, as `scrapy crawl -s` (repeatable)")
 
     p = add("export", cmd_export, "write the Atom feeds from the index into DATA/feeds")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")

@@ -87,10 +87,13 @@ def spiders_by_kind(settings: Settings) -> dict[str, type]:
 
 
 class CrawlRunner:
-    def __init__(self, app: AppConfig, data_dir: Path, log_level: str = "WARNING") -> None:
+    def __init__(self, app: AppConfig, data_dir: Path, log_level: str = "WARNING",
+                 overrides: dict[str, str] | None = None) -> None:
         self.app = app
         self.data_dir = data_dir
         self.settings = scrapy_settings(app, data_dir, log_level)
+        for name, value in (overrides or {}).items():
+            self.settings.set(name, value, priority="cmdline")
 
     def run(self, sources: list[SourceConfig]) -> CrawlReport:
         if not sources:
