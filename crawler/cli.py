@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from crawler import __version__
 from crawler.config import AppConfig, default_sources_path, load_config
@@ -37,6 +38,34 @@ def _print_report(report: CrawlReport, sources: list[str]) -> None:
         if stats.get("last_error"):
             line += f" (last: {stats['last_error']})"
         print(line)
+    print(_archive_line(report.stats))
+
+
+def _archive_line(stats: dict[str, Any]) -> str:
+    """One line on what went into the archive: records, revisits, repairs, uploads."""
+    def total(prefix: str) -> dict[str, int]:
+        return {k.removeprefix(prefix): int(v) for k, v in stats.items()
+                if k.startswith(prefix)}
+
+    revisits = total("warc/revisits/")
+    repairs = total("warc/repaired/")
+    truncated = total("warc/truncated/")
+    parts = [f"archived {int(stats.get('warc/records', 0))} records"
+             f" in {int(stats.get('warc/files', 0))} WARC files"]
+    parts.append(f"{sum(revisits.values())} revisits ("
+                 + ", ".join(f"{k.replace('_', '-')} {v}" for k, v in sorted(revisits.items())) + ")"
+                 if revisits else "0 revisits")
+    if truncated:
+        parts.append("truncated: " + ", ".join(f"{k} {v}" for k, v in sorted(truncated.items())))
+    if repairs:
+        parts.append("header repairs: " + ", ".join(f"{k.replace('_', '-')} {v}" for k, v in sorted(repairs.items())))
+    if stats.get("warc/repaired_files"):
+        parts.append(f"{stats['warc/repaired_files']} crashed files repaired")
+    if stats.get("archive/uploaded") or stats.get("archive/upload_failed"):
+        parts.append(f"{int(stats.get('archive/uploaded', 0))} files uploaded"
+                     + (f", {stats['archive/upload_failed']} uploads failed (kept, retried next run)"
+                        if stats.get("archive/upload_failed") else ""))
+    return "; ".join(parts)
 
 
 def _setting(item: str) -> tuple[str, str]:
@@ -163,6 +192,30 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from crawler.index import SqlIndexStore, index_url_for
+    from crawler.storage import open_storage
+    from crawler.verify import ArchiveVerifier
+
+    app = load_config(args.config)
+    data = _data_dir(args.data)
+    if not data.is_dir():
+        raise FeedArchiverError(f"no data directory at {data}")
+    store = None
+    if (data / "index.sqlite3").exists() or app.settings.index_url:
+        store = SqlIndexStore(index_url_for(data, app.settings.index_url))
+    storage = None
+    if app.settings.archive_url:
+        storage = open_storage(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
+    try:
+        report = ArchiveVerifier(data, store, storage).run()
+    finally:
+        if store is not None:
+            store.close()
+    print(report.text())
+    return 0 if report.ok else 1
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from crawler.encoding import decode_html
     from crawler.extract import extract_article
@@ -224,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sources", cmd_sources, "list the configured sources and each one's health")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     p.add_argument("--data", help="data directory holding the index (default: $FEEDARCHIVER_DATA or ./data)")
+
+    p = add("verify", cmd_verify, "check WARCs, index <-> WARC references, CDXJ, media and feeds; report problems")
+    p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
 
     p = add("extract", cmd_extract, "show what the extractor gets from one page, as JSON")
     p.add_argument("target", metavar="URL|FILE", help="a page URL, or a saved HTML file")

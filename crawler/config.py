@@ -106,6 +106,7 @@ class Settings:
     user_agent: str = "feedarchiver/0.1 (+https://github.com/feedarchiver/feedarchiver)"
     warc_prefix: str = "feedarchiver"
     warc_max_size: int = 1_000_000_000  # bytes before a WARC file rolls over
+    warc_idle_timeout: int = 600  # seconds without a record before the open WARC is finished
     operator: str = ""
     hexo: bool = True  # also write DATA/hexo/_posts/*.md in the seed blog's format
     hexo_image_proxy: str = ""  # e.g. "https://cors.example.workers.dev/?": Hexo images through a proxy
@@ -120,6 +121,11 @@ class Settings:
     image_types: tuple[str, ...] = ("jpeg", "png", "gif", "webp")  # as identified from the bytes
     image_timeout: int = 20  # seconds per picture download
     image_placeholders: tuple[str, ...] = ()  # sha256 of stock "not allowed" pictures of hotlinked CDNs
+    wacz: bool = True  # package each crawl into DATA/wacz/*.wacz
+    archive_url: str = ""  # upload finished WARC/CDXJ/WACZ to s3://BUCKET/PREFIX (or file:///DIR)
+    archive_delete_local: bool = False  # delete local copies once their upload is checked
+    archive_multipart_threshold: int = 64 * 1024 * 1024  # bytes above which S3 uploads are multipart
+    s3_endpoint_url: str = ""  # an S3-compatible store's endpoint; credentials only from AWS_* variables
 
     @property
     def media_url(self) -> str:
@@ -226,6 +232,12 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
     if settings.feed_length < 1:
         raise ConfigError("setting feed_length must be at least 1")
     _check_image_settings(settings)
+    if settings.warc_idle_timeout < 0:
+        raise ConfigError("setting warc_idle_timeout must not be negative (0 turns it off)")
+    if settings.archive_url and urlsplit(settings.archive_url).scheme not in ("s3", "file"):
+        raise ConfigError(f"archive_url must be s3://BUCKET/PREFIX or file:///DIR, not {settings.archive_url!r}")
+    if settings.archive_delete_local and not settings.archive_url:
+        raise ConfigError("archive_delete_local needs archive_url: files are only deleted once uploaded")
     if settings.index_url and urlsplit(settings.index_url).scheme.split("+")[0] not in ("sqlite", "postgresql"):
         raise ConfigError(f"index_url must be sqlite:///… or postgresql://…, not {settings.index_url!r}")
     return settings

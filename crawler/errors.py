@@ -33,3 +33,7 @@ class MediaError(FeedArchiverError):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class StorageError(FeedArchiverError):
+    """An archive file could not be uploaded to (or read from) remote storage."""

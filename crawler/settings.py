@@ -30,6 +30,24 @@ WARC_PREFIX = "feedarchiver"
 WARC_MAX_SIZE = 1_000_000_000
 # Operator named in each warcinfo record.
 WARC_OPERATOR = ""
+# Finish the open file after this many seconds without a record (a daemon must not hold one for days).
+WARC_IDLE_TIMEOUT = 600.0
+# zlib level of each record's gzip member (warcio's own is 9: slower for little gain).
+WARC_GZIP_LEVEL = 6
+# Write a payload archived before (any URL, any run) as an identical-payload-digest revisit.
+WARC_DEDUPE = True
+# Payloads smaller than this many bytes are always stored in full.
+WARC_DEDUPE_MIN_SIZE = 1
+# Package each crawl's WARCs, CDXJ and pages into DATA/wacz/*.wacz.
+WACZ_ENABLED = True
+# Where finished WARCs, CDXJ and WACZ are uploaded: s3://BUCKET/PREFIX or file:///DIR; empty: nowhere.
+ARCHIVE_UPLOAD_URL = ""
+# Delete the local copy once its upload is checked.
+ARCHIVE_DELETE_LOCAL = False
+# Files above this many bytes go up as S3 multipart uploads.
+ARCHIVE_MULTIPART_THRESHOLD = 64 * 1024 * 1024
+# S3 endpoint of an S3-compatible store (MinIO, Ceph, moto); empty: AWS (or $AWS_ENDPOINT_URL_S3).
+S3_ENDPOINT_URL = ""
 
 # An honest User-Agent; the contact URL comes from config (settings.user_agent).
 USER_AGENT = "feedarchiver/0.1 (+https://github.com/feedarchiver/feedarchiver)"
@@ -44,7 +62,11 @@ DEFAULT_REQUEST_HEADERS = {
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 30
+# Past this many bytes a body is cut; WarcCaptureExtension keeps what arrived (WARC-Truncated: length).
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+# The handler hands over a body cut by a dropped connection so the archive keeps it (WARC-Truncated:
+# disconnect); IncompleteResponseMiddleware then retries or fails the request as Scrapy would.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 2
@@ -59,6 +81,8 @@ WAF_CHALLENGE_ENABLED = True
 DOWNLOADER_MIDDLEWARES = {
     # After HttpCompressionMiddleware (590) has decoded the body on its way back, before retries (550).
     "crawler.middlewares.waf_challenge.WafChallengeMiddleware": 580,
+    # Above HttpCompressionMiddleware (590): the first to see a response, before anything decodes it.
+    "crawler.middlewares.incomplete_response.IncompleteResponseMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
     # An exception in a callback is counted as an error of its source (then dropped, as Scrapy would).

@@ -1,18 +1,31 @@
-"""A WARC/1.1 file writer: one gzip member per record, `.open` while written, Heritrix-style names.
+"""WARC/1.1 files: one gzip member per record, `.open` while written, Heritrix-style names, crash repair.
 
-warcio builds and digests the records; this module owns the files: naming, the warcinfo record
-that opens each one, size rollover, and where each record landed (file, offset, length).
+warcio builds and digests the records; this module owns the files: naming, the warcinfo record that
+opens each one, rollover by size and by idle time, where each record landed (file, offset, length),
+and cutting a file that a crash left `.open` back to its last complete record.
 """
 
 from __future__ import annotations
 
+import base64
+import fcntl
+import hashlib
 import io
+import itertools
 import logging
 import os
+import re
 import socket
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -22,53 +35,141 @@ logger = logging.getLogger(__name__)
 
 WARC_VERSION = "1.1"
 OPEN_SUFFIX = ".open"
+DAMAGED_SUFFIX = ".damaged"
+REVISIT_IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+_SERIALS = itertools.count()  # process-wide, so two writers in one process never pick the same name
+_READ_SIZE = 1 << 20
 
 
-def warc_file_name(prefix: str, serial: int, now: datetime | None = None) -> str:
-    """PREFIX-YYYYMMDDHHMMSSmmm-SERIAL-PID~HOST.warc.gz, as Heritrix names its files."""
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest the ecosystem expects: SHA-1, Base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _host_name() -> str:
+    # '-' separates the name's fields; keep the host one field.
+    return re.sub(r"[^A-Za-z0-9.]+", "_", socket.gethostname()) or "localhost"
+
+
+def warc_file_name(prefix: str, serial: int, now: datetime | None = None, host: str | None = None) -> str:
+    """PREFIX-YYYYMMDDHHMMSSmmm-SERIAL-HOST.warc.gz, as Heritrix names its files."""
     now = now or datetime.now(UTC)
     stamp = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
-    host = socket.gethostname().replace("-", "_") or "localhost"
-    return f"{prefix}-{stamp}-{serial:05d}-{os.getpid()}~{host}.warc.gz"
+    return f"{prefix}-{stamp}-{serial:05d}-{host or _host_name()}.warc.gz"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayloadRecord:
+    """A response record that holds a payload in full: what a revisit record refers to."""
+
+    digest: str
+    url: str
+    captured_at: str  # its WARC-Date
+    record_id: str
+    warc_file: str
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """Write a revisit of ``original`` (with ``profile``) instead of the payload."""
+
+    profile: str
+    original: PayloadRecord
+
+
+class _GzipMember:
+    """A file-like that deflates everything written to it into one gzip member, ended by ``close``."""
+
+    def __init__(self, out: IO[bytes], level: int) -> None:
+        self.out = out
+        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+
+    def write(self, data: bytes) -> int:
+        self.out.write(self.compressor.compress(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """warcio flushes after each record; the member is ended once, by ``close``."""
+
+    def close(self) -> None:
+        self.out.write(self.compressor.flush())
 
 
 class WarcFileWriter:
-    """Writes records to a rolling series of WARC files in ``directory``."""
+    """Writes records to a rolling series of WARC files in ``directory``.
 
-    def __init__(self, directory: Path, *, prefix: str, max_size: int, info: dict[str, str]) -> None:
+    A file rolls over past ``max_size`` bytes and after ``idle_timeout`` seconds without a record
+    (0 disables that). ``on_finish`` is called with each finished file's path.
+    """
+
+    def __init__(self, directory: Path, *, prefix: str, max_size: int, info: dict[str, str],
+                 idle_timeout: float = 0.0, gzip_level: int = 6,
+                 on_finish: Callable[[Path], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.directory = directory
         self.prefix = prefix
         self.max_size = max_size
         self.info = info
-        self._serial = 0
+        self.idle_timeout = idle_timeout
+        self.gzip_level = gzip_level
+        self.on_finish = on_finish
+        self.clock = clock
         self._fh: io.BufferedWriter | None = None
-        self._writer: WARCWriter | None = None
+        self._builder = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
         self._name = ""
+        self._last_write = 0.0
         self.finished: list[Path] = []
 
     @property
     def current_name(self) -> str:
         return self._name
 
-    def _open(self) -> WARCWriter:
-        if self._writer is not None:
-            return self._writer
+    @property
+    def is_open(self) -> bool:
+        return self._fh is not None
+
+    def _open(self) -> io.BufferedWriter:
+        if self._fh is not None:
+            return self._fh
         self.directory.mkdir(parents=True, exist_ok=True)
         while True:
-            self._name = warc_file_name(self.prefix, self._serial)
-            self._serial += 1
+            name = warc_file_name(self.prefix, next(_SERIALS))
             try:
-                self._fh = open(self.directory / (self._name + OPEN_SUFFIX), "xb")  # noqa: SIM115 - closed in close()
+                fh = open(self.directory / (name + OPEN_SUFFIX), "xb")  # noqa: SIM115 - closed in close()
                 break
-            except FileExistsError:
-                # The crawlers of one run (one per source kind) share a PID: two can open a file in the
-                # same millisecond. The next serial number makes the name unique again.
+            except FileExistsError:  # another process, same millisecond and serial
                 continue
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version=WARC_VERSION)
-        self._writer.write_record(self._writer.create_warcinfo_record(self._name, self.info))
+        # Held while the file is written: repair at start leaves a locked `.open` file alone.
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._fh, self._name = fh, name
+        self._write(self._builder.create_warcinfo_record(name, self.info))
+        fh.flush()
+        logger.info("Opened WARC %s", name)
+        return fh
+
+    def _write(self, record: Any) -> tuple[int, int]:
+        """Write one record as one gzip member; returns its offset and length in the file."""
+        assert self._fh is not None
+        offset = self._fh.tell()
+        member = _GzipMember(self._fh, self.gzip_level)
+        WARCWriter(member, gzip=False, warc_version=WARC_VERSION).write_record(record)
+        member.close()
+        return offset, self._fh.tell() - offset
+
+    def _ref(self, record: Any, url: str, offset: int, length: int) -> WarcRef:
+        return WarcRef(warc_file=self._name, offset=offset, length=length,
+                       record_id=record.rec_headers.get_header("WARC-Record-ID"), url=url,
+                       captured_at=record.rec_headers.get_header("WARC-Date"))
+
+    def _done(self) -> None:
+        assert self._fh is not None
         self._fh.flush()
-        logger.info("Opened WARC %s", self._name)
-        return self._writer
+        self._last_write = self.clock()
+        if self._fh.tell() >= self.max_size:
+            self.close()
 
     def write_exchange(
         self,
@@ -79,46 +180,276 @@ class WarcFileWriter:
         response_headers: StatusAndHeaders,
         response_body: bytes,
         extra_headers: dict[str, str] | None = None,
+        revisit: Revisit | None = None,
     ) -> WarcRef:
-        """Write a response record and its request right after it; returns where the response is."""
-        writer = self._open()
-        assert self._fh is not None
+        """A response (or revisit) record and its request right after it; returns where the first is."""
+        self._open()
         warc_headers = dict(extra_headers or {})
-        response = writer.create_warc_record(
-            url, "response", payload=io.BytesIO(response_body), length=len(response_body),
-            http_headers=response_headers, warc_headers_dict=warc_headers,
-        )
-        request = writer.create_warc_record(
+        if revisit is None:
+            response = self._builder.create_warc_record(
+                url, "response", payload=io.BytesIO(response_body), length=len(response_body),
+                http_headers=response_headers, warc_headers_dict=warc_headers,
+            )
+        else:
+            original = revisit.original
+            warc_headers["WARC-Refers-To"] = original.record_id
+            response = self._builder.create_revisit_record(
+                url, original.digest, original.url, original.captured_at,
+                http_headers=response_headers, warc_headers_dict=warc_headers,
+            )
+            response.rec_headers.replace_header("WARC-Profile", revisit.profile)
+        request = self._builder.create_warc_record(
             url, "request", payload=io.BytesIO(request_body), length=len(request_body),
             http_headers=request_headers,
             warc_headers_dict={k: v for k, v in warc_headers.items() if k == "WARC-IP-Address"},
         )
         request.rec_headers.replace_header("WARC-Date", response.rec_headers.get_header("WARC-Date"))
         request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
-        offset = self._fh.tell()
-        writer.write_record(response)
-        length = self._fh.tell() - offset
-        writer.write_record(request)
-        self._fh.flush()
-        ref = WarcRef(
-            warc_file=self._name, offset=offset, length=length,
-            record_id=response.rec_headers.get_header("WARC-Record-ID"), url=url,
-            captured_at=response.rec_headers.get_header("WARC-Date"),
-        )
-        if self._fh.tell() >= self.max_size:
-            self.close()
+        offset, length = self._write(response)
+        self._write(request)
+        ref = self._ref(response, url, offset, length)
+        self._done()
         return ref
 
+    def write_metadata(self, url: str, fields: list[tuple[str, str]], concurrent_to: str | None) -> WarcRef:
+        """A `metadata` record (application/warc-fields) about the capture ``concurrent_to``."""
+        self._open()
+        body = "".join(f"{name}: {_one_line(value)}\r\n" for name, value in fields).encode("utf-8")
+        headers = {"WARC-Concurrent-To": concurrent_to} if concurrent_to else {}
+        record = self._builder.create_warc_record(
+            url, "metadata", payload=io.BytesIO(body), length=len(body),
+            warc_content_type="application/warc-fields", warc_headers_dict=headers,
+        )
+        offset, length = self._write(record)
+        ref = self._ref(record, url, offset, length)
+        self._done()
+        return ref
+
+    def write_resource(self, uri: str, content_type: str, body: bytes,
+                       extra_headers: dict[str, str] | None = None) -> WarcRef:
+        """A `resource` record: content that is not an HTTP payload (a rendered DOM, extracted text)."""
+        self._open()
+        record = self._builder.create_warc_record(
+            uri, "resource", payload=io.BytesIO(body), length=len(body),
+            warc_content_type=content_type, warc_headers_dict=dict(extra_headers or {}),
+        )
+        offset, length = self._write(record)
+        ref = self._ref(record, uri, offset, length)
+        self._done()
+        return ref
+
+    def idle_for(self) -> float:
+        return self.clock() - self._last_write if self._fh is not None else 0.0
+
+    def close_if_idle(self) -> bool:
+        """Finish the current file when nothing was written to it for ``idle_timeout`` seconds."""
+        if self._fh is None or not self.idle_timeout or self.idle_for() < self.idle_timeout:
+            return False
+        logger.info("Closing WARC %s after %.0f s idle", self._name, self.idle_for())
+        self.close()
+        return True
+
     def close(self) -> None:
-        """Finish the current file: flush, close and drop the `.open` suffix."""
+        """Finish the current file: flush, fsync, close and drop the `.open` suffix."""
         if self._fh is None:
             return
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
+        fh, self._fh = self._fh, None
+        fh.flush()
+        os.fsync(fh.fileno())
         final = self.directory / self._name
         os.replace(self.directory / (self._name + OPEN_SUFFIX), final)
+        fh.close()  # closing drops the lock, after the rename so a repair never sees it unlocked
         self.finished.append(final)
         logger.info("Closed WARC %s", final.name)
-        self._fh = None
-        self._writer = None
+        if self.on_finish is not None:
+            self.on_finish(final)
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+@dataclass
+class StoredRecord:
+    """One record read back: its headers and its payload as stored."""
+
+    rec_type: str
+    url: str
+    record_id: str
+    date: str
+    headers: StatusAndHeaders
+    http_headers: StatusAndHeaders | None
+    raw: bytes  # the payload as stored (content-encoded)
+    digest_ok: bool | None  # None: no digest to check
+    problems: list[str]
+
+    def content(self) -> bytes:
+        """The payload with its Content-Encoding removed (what a browser would parse)."""
+        if self.http_headers is None or not self.raw:
+            return self.raw
+        return decode_content(self.http_headers.get_header("Content-Encoding") or "", self.raw)
+
+
+def read_record(fh: IO[bytes], offset: int, *, check_digests: bool = True) -> StoredRecord:
+    """The record that starts at ``offset``; raises ArchiveLoadFailed when there is none."""
+    fh.seek(offset)
+    iterator = ArchiveIterator(fh, check_digests=check_digests)
+    try:
+        record = next(iterator)
+    except StopIteration:
+        raise ArchiveLoadFailed(f"no record at offset {offset}") from None
+    return _stored(record)
+
+
+def _stored(record: Any) -> StoredRecord:
+    raw = record.raw_stream.read()
+    checker = record.digest_checker
+    return StoredRecord(
+        rec_type=record.rec_type, url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
+        date=record.rec_headers.get_header("WARC-Date") or "", headers=record.rec_headers,
+        http_headers=record.http_headers, raw=raw,
+        digest_ok=checker.passed if checker is not None else None,
+        problems=list(checker.problems) if checker is not None else [],
+    )
+
+
+def decode_content(coding: str, raw: bytes) -> bytes:
+    """Undo gzip or deflate (what we ask servers for); a cut stream gives what it holds."""
+    coding = coding.strip().lower()
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        return raw
+    wbits = zlib.MAX_WBITS | 32 if coding != "deflate" or raw[:1] == b"\x78" else -zlib.MAX_WBITS
+    try:
+        return zlib.decompressobj(wbits).decompress(raw)
+    except zlib.error as exc:
+        raise ValueError(f"cannot decode the {coding} payload: {exc}") from None
+
+
+def iter_records(fh: IO[bytes], *, check_digests: bool = True) -> Iterator[tuple[int, int, StoredRecord]]:
+    """Every record in a WARC with its offset and length in the file."""
+    iterator = ArchiveIterator(fh, check_digests=check_digests)
+    for record in iterator:
+        stored = _stored(record)
+        iterator.read_to_end(record)
+        yield iterator.get_record_offset(), iterator.get_record_length(), stored
+
+
+# -- repair ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    path: Path  # the finished file, or the `.damaged` one when not one record was complete
+    records: int  # complete records kept
+    kept_bytes: int
+    cut_bytes: int
+
+    @property
+    def damaged(self) -> bool:
+        return self.path.name.endswith(DAMAGED_SUFFIX)
+
+
+def _gzip_members(fh: IO[bytes]) -> Iterator[tuple[int, int, bytes | None]]:
+    """(start, end, decompressed) per gzip member; decompressed is None for a torn or corrupt one (the last)."""
+    offset = 0
+    pending = b""
+    while True:
+        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        start, parts = offset, []
+        while not decompressor.eof:
+            if not pending:
+                pending = fh.read(_READ_SIZE)
+                if not pending:
+                    if offset > start:
+                        yield start, offset, None  # the file ends inside this member
+                    return
+            try:
+                parts.append(decompressor.decompress(pending))
+            except zlib.error:
+                yield start, offset, None
+                return
+            if decompressor.eof:
+                offset += len(pending) - len(decompressor.unused_data)
+                pending = decompressor.unused_data
+            else:
+                offset += len(pending)
+                pending = b""
+        yield start, offset, b"".join(parts)
+
+
+def _is_complete_record(member: bytes) -> bool:
+    """One whole WARC record whose length and block digest hold."""
+    header_end = member.find(b"\r\n\r\n")
+    if not member.startswith(b"WARC/") or header_end < 0:
+        return False
+    try:
+        iterator = ArchiveIterator(io.BytesIO(member), check_digests=True)
+        record = next(iterator)
+        declared = int(record.rec_headers.get_header("Content-Length") or -1)
+        record.raw_stream.read()
+        passed = record.digest_checker.passed
+    except (ArchiveLoadFailed, StopIteration, ValueError, zlib.error):
+        return False
+    return declared >= 0 and len(member) == header_end + 4 + declared + 4 and passed is not False
+
+
+def scan_complete_records(fh: IO[bytes]) -> tuple[int, int]:
+    """(records, end offset of the last complete one) from the start of a WARC."""
+    records, good_end = 0, 0
+    for _start, end, member in _gzip_members(fh):
+        if member is None or not _is_complete_record(member):
+            break
+        records, good_end = records + 1, end
+    return records, good_end
+
+
+def repair_open_file(path: Path) -> RepairResult | None:
+    """Cut a `.open` file back to its last complete record and finish it; None if a writer still holds it."""
+    final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+    with open(path, "r+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        size = os.fstat(fh.fileno()).st_size
+        records, good_end = scan_complete_records(fh)
+        if records == 0:
+            target = path.with_name(final.name + DAMAGED_SUFFIX)
+            os.replace(path, target)
+            logger.error("WARC %s has no complete record (%d bytes); moved aside as %s", path.name, size,
+                         target.name)
+            return RepairResult(target, 0, 0, size)
+        fh.truncate(good_end)
+        fh.flush()
+        os.fsync(fh.fileno())
+        fh.seek(0)
+        if scan_complete_records(fh) != (records, good_end):  # pragma: no cover - the cut must re-read
+            raise OSError(f"repair of {path} did not leave {records} complete records")
+        os.replace(path, final)
+    logger.warning("Repaired WARC %s left by a crash: kept %d records (%d bytes), cut %d bytes",
+                   final.name, records, good_end, size - good_end)
+    return RepairResult(final, records, good_end, size - good_end)
+
+
+def repair_open_files(directory: Path) -> list[RepairResult]:
+    """Repair every `.open` file in ``directory`` that no running writer holds."""
+    results = []
+    for path in sorted(directory.glob(f"*.warc.gz{OPEN_SUFFIX}")):
+        result = repair_open_file(path)
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def is_locked(path: Path) -> bool:
+    """Whether a writer holds this `.open` file right now."""
+    with open(path, "rb") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False

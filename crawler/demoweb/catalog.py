@@ -155,6 +155,9 @@ BROKEN_LINKS: dict[str, str] = {
     "soft-404": "gbknews:/news/118799.shtml",  # listed in /list/, answers 200 with 抱歉，你访问的内容不存在
     "removed": "zaker:/article/5f2e8c1b9d3a7e6f4b0c2d18/",  # in the channel's WinPageData, says 原文已被删除
     "waf": "zaker:/channel/13",  # a SafeLine-style JavaScript challenge instead of the channel
+    "huge": "broken:/huge",  # about 1 MiB, chunked (no length up front)
+    "huge-declared": "broken:/huge-declared",  # about 1 MiB with its Content-Length
+    "dropped": "broken:/dropped",  # the connection drops after 5,000 of 20,000 promised bytes
 }
 
 # Source name (as in sources.toml) -> the page or API it starts from, for the sources that are not feeds.

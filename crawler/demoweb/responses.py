@@ -87,10 +87,13 @@ class Route:
     status: int = 200
     delay: float = 0.0  # seconds to wait before answering
     body: str | None = None  # an inline body instead of a template file
+    cut_after: int | None = None  # send only this many body bytes, then drop the connection
 
 
 _HTML = "text/html; charset=utf-8"
 _RSS = "application/rss+xml; charset=utf-8"
+# A page of about 1 MiB: more than a crawl with a small DOWNLOAD_MAXSIZE accepts.
+_HUGE = "<!DOCTYPE html><title>huge</title>\n" + "<p>一段很长很长的正文。</p>\n" * 40_000
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("qutoutiao", "/rss/tech.xml"): Route(content_type=_RSS, gzip=True),
@@ -114,6 +117,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("broken", "/notfeed.xml"): Route(content_type=_RSS),
     # A picture that takes longer than the demo's image_timeout.
     ("broken", "/slow.jpg"): Route(content_type="image/jpeg", delay=5.0, body=""),
+    ("broken", "/huge"): Route(content_type=_HTML, body=_HUGE, chunked=True),  # streamed: no length up front
+    ("broken", "/huge-declared"): Route(content_type=_HTML, body=_HUGE),  # Content-Length says 1 MiB
+    ("broken", "/dropped"): Route(content_type=_HTML, body=_HUGE[:20_000], cut_after=5_000),
 }
 
 # Pages for the list sources and the encoding traps (aggregators.py has the dynamic API answers).
@@ -139,6 +145,7 @@ class Response:
     body: bytes = b""
     delay: float = 0.0
     chunked: bool = False
+    cut_after: int | None = None  # drop the connection after this many body bytes
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
@@ -234,6 +241,7 @@ class Site:
         )
         response.delay = route.delay
         response.chunked = route.chunked and response.status == 200
+        response.cut_after = route.cut_after if response.status == 200 else None
         return response
 
     def _image(self, path: str, headers: Mapping[str, str]) -> Response:

@@ -82,6 +82,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not send_body:
             return
+        if response.cut_after is not None:
+            self.wfile.write(response.body[: response.cut_after])
+            self.close_connection = True  # the rest never comes: the client sees a dropped connection
+            return
         if chunked:
             for start in range(0, len(response.body), _CHUNK):
                 piece = response.body[start : start + _CHUNK]

@@ -6,11 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.index.sql import SqlIndexStore
-from crawler.index.store import IndexStore, PostUrl, SourceHealth, SourceState, StoredMedia, StoredPost, UpsertResult
+from crawler.index.store import (
+    ArchiveFile,
+    IndexStore,
+    PostUrl,
+    SourceHealth,
+    SourceState,
+    StoredMedia,
+    StoredPost,
+    UpsertResult,
+    Validators,
+)
 
-__all__ = ["IndexStore", "PostUrl", "SourceHealth", "SourceState", "SqlIndexStore", "StoredMedia", "StoredPost",
-           "UpsertResult",
-           "index_url_for", "open_index_store"]
+__all__ = ["ArchiveFile", "IndexStore", "PostUrl", "SourceHealth", "SourceState", "SqlIndexStore", "StoredMedia",
+           "StoredPost", "UpsertResult", "Validators", "index_url_for", "open_index_store"]
 
 
 def index_url_for(data_dir: Path, configured: str = "") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import defaultdict
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -31,11 +33,21 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from crawler.errors import IndexStoreError
-from crawler.index.store import PostUrl, SourceHealth, SourceState, StoredMedia, StoredPost, UpsertResult
+from crawler.index.store import (
+    ArchiveFile,
+    PostUrl,
+    SourceHealth,
+    SourceState,
+    StoredMedia,
+    StoredPost,
+    UpsertResult,
+    Validators,
+)
 from crawler.items import MediaRef, PostItem, WarcRef
+from crawler.warc import PayloadRecord
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +183,53 @@ def _insert_ignore(conn: Connection, table: Table) -> Any:
 
 def _archived_pictures(html: str) -> int:
     return html.count("data-original-src=")
+
+# The digest index: every payload archived in full, once, so a later capture of the same bytes (at any
+# URL, in any run) is written as a revisit of it. Only response records go in: never refer to a revisit.
+payload_digests = Table(
+    "payload_digests", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    Column("captured_at", String(40), nullable=False),
+    Column("record_id", String(80), nullable=False),
+    Column("warc_file", Text, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("length", BigInteger, nullable=False),
+)
+
+# What the last archived answer for a URL said about itself (ETag, Last-Modified): the conditional
+# request the next poll sends. Keyed by a hash because URLs outgrow PostgreSQL's btree limit.
+url_validators = Table(
+    "url_validators", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url_key", String(40), nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("digest", String(64), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Finished archive files (WARC, CDXJ, WACZ) and where they were uploaded: an upload that failed is
+# still pending here and is retried on the next run.
+archive_files = Table(
+    "archive_files", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("uploaded_to", Text),
+    Column("uploaded_at", UtcDateTime),
+    Column("deleted_locally", Boolean, nullable=False, default=False),
+    Column("last_error", Text),
+)
+
+
+def _url_key(url: str) -> str:
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
 
 def _now() -> datetime:
@@ -337,6 +396,13 @@ class SqlIndexStore:
                             first_seen=r["first_seen"], url=r.get("post_url") or r["first_url"])
                 for r in rows]
 
+    def all_captures(self) -> list[WarcRef]:
+        """Every capture any post points to, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(captures).order_by(captures.c.id)).mappings().all()
+        return [WarcRef(warc_file=c["warc_file"], offset=c["offset"], length=c["length"], record_id=c["record_id"],
+                        url=c["url"], captured_at=c["captured_at"]) for c in rows]
+
     def count_posts(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(posts)).scalar_one())
@@ -376,6 +442,94 @@ class SqlIndexStore:
             )
             for r in rows
         ]
+
+    # -- the digest index and conditional requests -------------------------------------------------
+
+    def payload_record(self, digest: str) -> PayloadRecord | None:
+        """The response record that holds this payload in full, if one was archived."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(payload_digests).where(payload_digests.c.digest == digest)).mappings().first()
+        if row is None:
+            return None
+        return PayloadRecord(digest=row["digest"], url=row["url"], captured_at=row["captured_at"],
+                             record_id=row["record_id"], warc_file=row["warc_file"], offset=row["offset"],
+                             length=row["length"])
+
+    def add_payload_record(self, record: PayloadRecord) -> bool:
+        """Remember a payload archived in full; False when another writer got there first."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(payload_digests.insert().values(
+                    digest=record.digest, url=record.url, captured_at=record.captured_at,
+                    record_id=record.record_id, warc_file=record.warc_file, offset=record.offset,
+                    length=record.length,
+                ))
+        except IntegrityError:
+            return False
+        return True
+
+    def payload_records(self) -> list[PayloadRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(payload_digests).order_by(payload_digests.c.id)).mappings().all()
+        return [PayloadRecord(digest=r["digest"], url=r["url"], captured_at=r["captured_at"],
+                              record_id=r["record_id"], warc_file=r["warc_file"], offset=r["offset"],
+                              length=r["length"]) for r in rows]
+
+    def validators(self, url: str) -> Validators | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(url_validators).where(url_validators.c.url_key == _url_key(url))
+                               ).mappings().first()
+        if row is None:
+            return None
+        return Validators(url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
+                          digest=row["digest"])
+
+    def set_validators(self, validators: Validators) -> None:
+        key = _url_key(validators.url)
+        values = {"url": validators.url, "etag": validators.etag, "last_modified": validators.last_modified,
+                  "digest": validators.digest, "updated_at": _now()}
+        for _attempt in range(2):  # an insert can race another crawler's: then update what it wrote
+            with self.engine.begin() as conn:
+                if conn.execute(update(url_validators).where(url_validators.c.url_key == key)
+                                .values(**values)).rowcount:
+                    return
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(url_validators.insert().values(url_key=key, **values))
+                return
+            except IntegrityError:
+                continue
+
+    # -- archive files ------------------------------------------------------------------------------
+
+    def add_archive_file(self, kind: str, name: str, size: int, sha256: str) -> None:
+        """Register a finished file (pending upload); registering it again updates its size and hash."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(archive_files).where(archive_files.c.name == name).values(
+                kind=kind, size=size, sha256=sha256, uploaded_to=None, uploaded_at=None, last_error=None,
+                deleted_locally=False))
+            if not done.rowcount:
+                conn.execute(archive_files.insert().values(kind=kind, name=name, size=size, sha256=sha256,
+                                                           created_at=_now(), deleted_locally=False))
+
+    def archived_files(self, *, pending: bool = False) -> list[ArchiveFile]:
+        query = select(archive_files).order_by(archive_files.c.id)
+        if pending:
+            query = query.where(archive_files.c.uploaded_at.is_(None))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [ArchiveFile(kind=r["kind"], name=r["name"], size=r["size"], sha256=r["sha256"],
+                            uploaded_to=r["uploaded_to"], uploaded_at=r["uploaded_at"],
+                            deleted_locally=r["deleted_locally"], last_error=r["last_error"]) for r in rows]
+
+    def mark_uploaded(self, name: str, uploaded_to: str, *, deleted_locally: bool) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(archive_files).where(archive_files.c.name == name).values(
+                uploaded_to=uploaded_to, uploaded_at=_now(), deleted_locally=deleted_locally, last_error=None))
+
+    def mark_upload_failed(self, name: str, error: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(archive_files).where(archive_files.c.name == name).values(last_error=error[:2000]))
 
     # -- runs and health ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from crawler.items import PostItem, WarcRef
+from crawler.warc import PayloadRecord
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +99,30 @@ class SourceState:
         return self.blocked_until is not None and self.blocked_until > now
 
 
+@dataclass(frozen=True, kw_only=True)
+class Validators:
+    """What the last archived answer for a URL said about itself, for a conditional request."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    digest: str  # the payload it carried (in the digest index)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArchiveFile:
+    """A finished WARC, CDXJ or WACZ file, and whether it was uploaded."""
+
+    kind: str  # "warc", "cdxj" or "wacz"
+    name: str
+    size: int
+    sha256: str
+    uploaded_to: str | None
+    uploaded_at: datetime | None
+    deleted_locally: bool
+    last_error: str | None
+
+
 class IndexStore(Protocol):
     def upsert_post(self, item: PostItem) -> UpsertResult: ...
 
@@ -108,6 +133,8 @@ class IndexStore(Protocol):
     def media(self, post_id: int | None = None) -> list[StoredMedia]: ...
 
     def media_at(self, url: str) -> StoredMedia | None: ...
+
+    def all_captures(self) -> list[WarcRef]: ...
 
     def start_run(self, source: str) -> int: ...
 
@@ -121,5 +148,23 @@ class IndexStore(Protocol):
     def record_block(self, source: str, waf: str, backoff_seconds: int) -> SourceState: ...
 
     def clear_block(self, source: str) -> None: ...
+
+    def payload_record(self, digest: str) -> PayloadRecord | None: ...
+
+    def add_payload_record(self, record: PayloadRecord) -> bool: ...
+
+    def payload_records(self) -> list[PayloadRecord]: ...
+
+    def validators(self, url: str) -> Validators | None: ...
+
+    def set_validators(self, validators: Validators) -> None: ...
+
+    def add_archive_file(self, kind: str, name: str, size: int, sha256: str) -> None: ...
+
+    def archived_files(self, *, pending: bool = False) -> list[ArchiveFile]: ...
+
+    def mark_uploaded(self, name: str, uploaded_to: str, *, deleted_locally: bool) -> None: ...
+
+    def mark_upload_failed(self, name: str, error: str) -> None: ...
 
     def close(self) -> None: ...

@@ -23,6 +23,7 @@ from crawler.encoding import decode_html
 from crawler.errors import BrowserUnavailable, ConfigError, ExtractionError
 from crawler.extract import Article, extract_article
 from crawler.items import PostItem, Role
+from crawler.middlewares.incomplete_response import IncompleteResponse
 from crawler.middlewares.waf_challenge import WafChallenge
 from crawler.pagecheck import soft_404
 
@@ -138,6 +139,8 @@ class SourceSpider(Spider):
         elif isinstance(error, HttpError):
             status = error.response.status
             self.count_error(source, f"http_{status}", "HTTP %d at %s", status, request.url)
+        elif isinstance(error, IncompleteResponse):
+            self.count_error(source, f"truncated_{error.reason}", "%s", error)
         elif isinstance(error, DNSLookupError):
             self.count_error(source, "dns", "cannot resolve %s", request.url)
         elif isinstance(error, TimeoutError | TCPTimedOutError):

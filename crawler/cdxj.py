@@ -1,0 +1,69 @@
+"""CDXJ indexes (one per WARC, in DATA/indexes) written by cdxj-indexer, the reference implementation
+that pywb, py-wacz and browsertrix-crawler share, so replay tools read them as their own."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CdxjLine:
+    urlkey: str
+    timestamp: str
+    fields: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return str(self.fields.get("url", ""))
+
+    @property
+    def filename(self) -> str:
+        return str(self.fields.get("filename", ""))
+
+    @property
+    def offset(self) -> int:
+        return int(self.fields.get("offset", -1))
+
+    @property
+    def length(self) -> int:
+        return int(self.fields.get("length", -1))
+
+
+def cdxj_name(warc_name: str) -> str:
+    return warc_name.removesuffix(".gz").removesuffix(".warc") + ".cdxj"
+
+
+def write_cdxj(warc: Path, directory: Path) -> Path:
+    """Index one WARC into ``directory/NAME.cdxj`` (sorted; POST bodies appended to the key, as pywb does)."""
+    from cdxj_indexer.main import write_cdx_index
+
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / cdxj_name(warc.name)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        write_cdx_index(str(tmp), [str(warc)], {"sort": True, "post_append": True})
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def parse_cdxj(lines: Iterable[str]) -> Iterator[CdxjLine]:
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("!"):
+            continue
+        urlkey, timestamp, fields = line.split(" ", 2)
+        yield CdxjLine(urlkey, timestamp, json.loads(fields))
+
+
+def read_cdxj(path: Path) -> list[CdxjLine]:
+    with open(path, encoding="utf-8") as fh:
+        return list(parse_cdxj(fh))
