@@ -47,16 +47,16 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
-def _host_name() -> str:
+def _host_field(host: str) -> str:
     # '-' separates the name's fields; keep the host one field.
-    return re.sub(r"[^A-Za-z0-9.]+", "_", socket.gethostname()) or "localhost"
+    return re.sub(r"[^A-Za-z0-9.]+", "_", host) or "localhost"
 
 
 def warc_file_name(prefix: str, serial: int, now: datetime | None = None, host: str | None = None) -> str:
     """PREFIX-YYYYMMDDHHMMSSmmm-SERIAL-HOST.warc.gz, as Heritrix names its files."""
     now = now or datetime.now(UTC)
     stamp = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
-    return f"{prefix}-{stamp}-{serial:05d}-{host or _host_name()}.warc.gz"
+    return f"{prefix}-{stamp}-{serial:05d}-{_host_field(host or socket.gethostname())}.warc.gz"
 
 
 @dataclass(frozen=True, kw_only=True)

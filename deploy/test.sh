@@ -25,6 +25,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
+# pywb (replay) and py-wacz (`wacz validate`) in a virtualenv of their own: pywb's pins clash with
+# the project's (see deploy/requirements-replay.txt). Tests run them by path.
+REPLAY_VENV=${REPLAY_VENV:-.venv-pywb}
+if [ ! -x "$REPLAY_VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$REPLAY_VENV"
+fi
+"$REPLAY_VENV/bin/python" -m pip install --quiet -r deploy/requirements-replay.txt
+
 # PostgreSQL and Redis: start them where they are installed but stopped (CI machines run as root).
 if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true

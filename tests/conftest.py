@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +23,47 @@ ROOT = Path(__file__).resolve().parent.parent
 # CI machines are shared and noisy: a slow example is not a failure (timings stay out of pass/fail).
 hypothesis_settings.register_profile("feedarchiver", deadline=None)
 hypothesis_settings.load_profile("feedarchiver")
+# pywb and py-wacz live in a virtualenv of their own (deploy/test.sh makes it): their pins clash with ours.
+REPLAY_BIN = Path(os.environ.get("REPLAY_VENV", ROOT / ".venv-pywb")) / "bin"
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real command line in a subprocess (Twisted's reactor runs once per process)."""
     return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, check=False)
+                          timeout=timeout, cwd=ROOT, check=False, env={**os.environ, **(env or {})})
+
+
+def replay_tool(name: str) -> str:
+    path = REPLAY_BIN / name
+    assert path.exists(), f"{path} is missing: ./deploy/test.sh installs pywb and wacz into {REPLAY_BIN.parent}"
+    return str(path)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"server on port {port} exited with {process.returncode}"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def with_settings(toml_text: str, **values: str | int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import re
 import subprocess
 import sys
@@ -109,7 +110,7 @@ def test_payload_digest_is_sha1_base32_of_the_body_as_stored(crawl: Crawl) -> No
 
 def _find(crawl: Crawl, url: str, types: tuple[str, ...] = ("response",)) -> tuple[Any, Any]:
     recs = [r for r in all_records(crawl.warcs()) if r.rec_type != "metadata"][1:]
-    for first, second in zip(recs, recs[1:], strict=False):
+    for first, second in itertools.pairwise(recs):
         if first.rec_type in types and bare(header(first, "WARC-Target-URI")) == url:
             return first, second
     raise AssertionError(f"no {types} record of {url} in the WARCs")

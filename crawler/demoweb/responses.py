@@ -119,7 +119,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("broken", "/slow.jpg"): Route(content_type="image/jpeg", delay=5.0, body=""),
     ("broken", "/huge"): Route(content_type=_HTML, body=_HUGE, chunked=True),  # streamed: no length up front
     ("broken", "/huge-declared"): Route(content_type=_HTML, body=_HUGE),  # Content-Length says 1 MiB
-    ("broken", "/dropped"): Route(content_type=_HTML, body=_HUGE[:20_000], cut_after=5_000),
+    ("broken", "/dropped"): Route(content_type=_HTML, body=("<p>dropped</p>\n" * 1_500)[:20_000], cut_after=5_000),
 }
 
 # Pages for the list sources and the encoding traps (aggregators.py has the dynamic API answers).
