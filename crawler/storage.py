@@ -95,6 +95,7 @@ class S3Storage:
         return multipart_etag(path, chunk)
 
     def upload(self, path: Path, key: str) -> str:
+        from boto3.exceptions import Boto3Error
         from botocore.exceptions import BotoCoreError, ClientError
 
         full_key = self._key(key)
@@ -102,7 +103,7 @@ class S3Storage:
         try:
             self.client.upload_file(str(path), self.bucket, full_key, Config=self.transfer)
             head = self.client.head_object(Bucket=self.bucket, Key=full_key)
-        except (BotoCoreError, ClientError) as exc:
+        except (Boto3Error, BotoCoreError, ClientError) as exc:  # S3UploadFailedError is a Boto3Error
             raise StorageError(f"upload of {path.name} to {url} failed: {exc}") from None
         size = path.stat().st_size
         expected = self.expected_etag(path)
