@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import feedparser
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli import main
 from crawler.demoweb import STORIES, DemoWeb
@@ -60,6 +62,14 @@ def test_demo_once_twice_adds_no_duplicates(tmp_path: Path) -> None:
     assert list((data / "warc").glob("*.warc.gz")) and (data / "index.sqlite3").exists()
     second = run_cli("demo", "--once", "--data", str(data))
     assert second.returncode == 0, second.stdout + second.stderr
+    # What the first run archived is not stored again: the second run writes revisit records.
+    revisits = re.search(r"; (\d+) revisits", second.stdout)
+    assert revisits is not None and int(revisits.group(1)) > 0, second.stdout
+    types = set()
+    for warc in (data / "warc").glob("*.warc.gz"):
+        with open(warc, "rb") as fh:
+            types |= {record.rec_type for record in ArchiveIterator(fh)}
+    assert "revisit" in types
     feed2 = feedparser.parse((data / "feeds" / "all.atom").read_bytes())
     assert len(feed1.entries) > 0
     assert [e.id for e in feed1.entries] == [e.id for e in feed2.entries]
