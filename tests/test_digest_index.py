@@ -1,0 +1,71 @@
+"""The digest index, conditional-request validators and archive file registry, on SQLite and on the
+real PostgreSQL (a database of its own per test run)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from crawler.index import SqlIndexStore, Validators
+from crawler.warc import PayloadRecord
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlIndexStore]:
+    if request.param == "sqlite":
+        opened = SqlIndexStore(f"sqlite:///{tmp_path / 'index.sqlite3'}")
+        yield opened
+        opened.close()
+        return
+    name = f"feedarchiver_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    opened = SqlIndexStore(f"postgresql://postgres@127.0.0.1:5432/{name}")
+    try:
+        yield opened
+    finally:
+        opened.close()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}"')
+
+
+def payload(digest: str, offset: int) -> PayloadRecord:
+    return PayloadRecord(digest=digest, url=f"http://127.0.0.1:9/{digest}", captured_at="2026-11-28T00:00:00.000001Z",
+                         record_id=f"<urn:uuid:{uuid.uuid4()}>", warc_file="a.warc.gz", offset=offset, length=900)
+
+
+def test_a_payload_is_indexed_once(store: SqlIndexStore) -> None:
+    first = payload("sha1:AAAA", 5_000_000_000)  # offsets past 2 GiB: the columns are 64-bit
+    assert store.payload_record(first.digest) is None
+    assert store.add_payload_record(first)
+    assert not store.add_payload_record(payload("sha1:AAAA", 7))  # another writer got there first
+    assert store.payload_record("sha1:AAAA") == first
+    assert store.payload_records() == [first]
+
+
+def test_validators_are_kept_per_url_and_updated(store: SqlIndexStore) -> None:
+    url = "http://127.0.0.1:9/feed.xml?" + "x" * 5000  # longer than a PostgreSQL btree entry may be
+    assert store.validators(url) is None
+    store.set_validators(Validators(url=url, etag='"a"', last_modified=None, digest="sha1:A"))
+    store.set_validators(Validators(url=url, etag='"b"', last_modified="Sun, 22 Nov 2026 12:00:00 GMT",
+                                    digest="sha1:B"))
+    assert store.validators(url) == Validators(url=url, etag='"b"', last_modified="Sun, 22 Nov 2026 12:00:00 GMT",
+                                               digest="sha1:B")
+
+
+def test_archive_files_stay_pending_until_uploaded(store: SqlIndexStore) -> None:
+    store.add_archive_file("warc", "a.warc.gz", 10, "0" * 64)
+    store.add_archive_file("cdxj", "a.cdxj", 5, "1" * 64)
+    store.mark_upload_failed("a.warc.gz", "NoSuchBucket")
+    pending = store.archived_files(pending=True)
+    assert [(f.name, f.last_error) for f in pending] == [("a.warc.gz", "NoSuchBucket"), ("a.cdxj", None)]
+    store.mark_uploaded("a.warc.gz", "s3://b/warc/a.warc.gz", deleted_locally=True)
+    assert [f.name for f in store.archived_files(pending=True)] == ["a.cdxj"]
+    (done,) = [f for f in store.archived_files() if f.name == "a.warc.gz"]
+    assert done.uploaded_to == "s3://b/warc/a.warc.gz" and done.deleted_locally and done.last_error is None
