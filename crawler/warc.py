@@ -410,10 +410,16 @@ def scan_complete_records(fh: IO[bytes]) -> tuple[int, int]:
 def repair_open_file(path: Path) -> RepairResult | None:
     """Cut a `.open` file back to its last complete record and finish it; None if a writer still holds it."""
     final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
-    with open(path, "r+b") as fh:
+    try:
+        fh = open(path, "r+b")  # noqa: SIM115 - closed by the with below
+    except FileNotFoundError:  # another crawler repaired it first
+        return None
+    with fh:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            return None
+        if not os.path.exists(path):  # repaired and renamed while we waited for the lock
             return None
         size = os.fstat(fh.fileno()).st_size
         records, good_end = scan_complete_records(fh)

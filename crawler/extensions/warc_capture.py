@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -265,7 +266,7 @@ class WarcCaptureExtension:
                     self._file_finished(result.path)
             if self.publisher is not None:
                 for path in self.publisher.unindexed_warcs():
-                    if path not in self._crawl_warcs:
+                    if path not in self._crawl_warcs and _claim(path):
                         self._file_finished(path)
         if self.config.idle_timeout:
             self._idle_check = LoopingCall(self.writer.close_if_idle)
@@ -450,6 +451,19 @@ class WarcCaptureExtension:
         self.stats.inc_value("warc/records")
         self.stats.inc_value("warc/metadata")
         self._pages.append(WaczPage(url=page["url"], ts=page["captured_at"], title=item.title))
+
+
+_CLAIMED: set[Path] = set()
+_CLAIMED_LOCK = threading.Lock()
+
+
+def _claim(path: Path) -> bool:
+    """One crawler per process (there is one per spider kind) takes over a file left unindexed."""
+    with _CLAIMED_LOCK:
+        if path in _CLAIMED:
+            return False
+        _CLAIMED.add(path)
+        return True
 
 
 def _page_capture(refs: list[WarcRef], url: str) -> WarcRef:
