@@ -15,7 +15,7 @@ import pytest
 
 from crawler.cdxj import read_cdxj
 from crawler.warc import iter_records
-from tests.conftest import Crawl, replay_tool, run_cli
+from tests.conftest import Crawl, bare, replay_tool, run_cli
 
 pytestmark = pytest.mark.crawl
 
@@ -28,8 +28,8 @@ def test_every_warc_has_a_cdxj_that_points_at_its_records(crawl: Crawl) -> None:
                                                                             for line in lines)
         with open(warc, "rb") as fh:
             captures = {offset: record for offset, _length, record in iter_records(fh)
-                        if record.rec_type in ("response", "revisit")}
-        assert {line.offset for line in lines} == set(captures), "one line per response and revisit"
+                        if record.rec_type in ("response", "revisit", "resource")}
+        assert {line.offset for line in lines} == set(captures), "one line per response, revisit and resource"
         for line in lines:
             record = captures[line.offset]
             assert line.filename == warc.name and line.url == record.url
@@ -38,47 +38,56 @@ def test_every_warc_has_a_cdxj_that_points_at_its_records(crawl: Crawl) -> None:
                 assert line.fields["mime"] == "warc/revisit"
 
 
-def _wacz(crawl: Crawl) -> Path:
-    (wacz,) = sorted((crawl.data / "wacz").glob("*.wacz"))
-    return wacz
+def _waczs(crawl: Crawl) -> list[Path]:
+    """One package per crawler of the crawl (one per spider kind)."""
+    packages = sorted((crawl.data / "wacz").glob("*.wacz"))
+    assert packages
+    return packages
 
 
 def test_wacz_validates(crawl: Crawl) -> None:
-    result = subprocess.run([replay_tool("wacz"), "validate", "-f", str(_wacz(crawl))], capture_output=True,
-                            text=True, timeout=120, check=False)
-    assert result.returncode == 0 and "Validation succeeded" in result.stdout, result.stdout + result.stderr
+    for wacz in _waczs(crawl):
+        result = subprocess.run([replay_tool("wacz"), "validate", "-f", str(wacz)], capture_output=True,
+                                text=True, timeout=120, check=False)
+        assert result.returncode == 0 and "Validation succeeded" in result.stdout, result.stdout + result.stderr
 
 
 def test_wacz_holds_the_crawl_and_lists_the_posts_pages(crawl: Crawl) -> None:
-    with zipfile.ZipFile(_wacz(crawl)) as wacz:
-        names = set(wacz.namelist())
-        warcs = {f"archive/{p.name}" for p in crawl.warcs()}
-        assert names == warcs | {"indexes/index.cdx", "pages/pages.jsonl", "datapackage.json",
-                                 "datapackage-digest.json"}
-        for name in warcs:
-            assert wacz.getinfo(name).compress_type == zipfile.ZIP_STORED  # seekable in place
-            assert wacz.read(name) == (crawl.data / "warc" / name.removeprefix("archive/")).read_bytes()
-        package = json.loads(wacz.read("datapackage.json"))
-        assert package["wacz_version"] == "1.1.1" and package["profile"] == "data-package"
-        for resource in package["resources"]:
-            assert resource["hash"] == "sha256:" + hashlib.sha256(wacz.read(resource["path"])).hexdigest()
-        digest = json.loads(wacz.read("datapackage-digest.json"))
-        assert digest["hash"] == "sha256:" + hashlib.sha256(wacz.read("datapackage.json")).hexdigest()
-        header, *pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()]
-        index = wacz.read("indexes/index.cdx").decode().splitlines()
-    assert header["format"] == "json-pages-1.0"
-    post_pages = {ref["url"] for post in crawl.posts() for ref in post.captures}
-    assert {page["url"] for page in pages} <= post_pages
-    assert len({page["url"] for page in pages}) == len({u.url for post in crawl.posts() for u in post.urls})
-    indexed = {json.loads(line.split(" ", 2)[2])["url"] for line in index}
-    assert {page["url"] for page in pages} <= indexed, "every listed page can be replayed from the package"
+    packaged: set[str] = set()
+    listed: set[str] = set()
+    for path in _waczs(crawl):
+        with zipfile.ZipFile(path) as wacz:
+            names = set(wacz.namelist())
+            warcs = {name for name in names if name.startswith("archive/")}
+            assert names - warcs == {"indexes/index.cdx", "pages/pages.jsonl", "datapackage.json",
+                                     "datapackage-digest.json"}
+            for name in warcs:
+                assert wacz.getinfo(name).compress_type == zipfile.ZIP_STORED  # seekable in place
+                assert wacz.read(name) == (crawl.data / "warc" / name.removeprefix("archive/")).read_bytes()
+            package = json.loads(wacz.read("datapackage.json"))
+            assert package["wacz_version"] == "1.1.1" and package["profile"] == "data-package"
+            for resource in package["resources"]:
+                assert resource["hash"] == "sha256:" + hashlib.sha256(wacz.read(resource["path"])).hexdigest()
+            digest = json.loads(wacz.read("datapackage-digest.json"))
+            assert digest["hash"] == "sha256:" + hashlib.sha256(wacz.read("datapackage.json")).hexdigest()
+            header, *pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()]
+            index = wacz.read("indexes/index.cdx").decode().splitlines()
+        assert header["format"] == "json-pages-1.0"
+        indexed = {json.loads(line.split(" ", 2)[2])["url"] for line in index}
+        assert {page["url"] for page in pages} <= indexed, "every listed page can be replayed from its package"
+        packaged |= {name.removeprefix("archive/") for name in warcs}
+        listed |= {page["url"] for page in pages}
+    assert packaged == {p.name for p in crawl.warcs()}
+    assert listed <= {ref["url"] for post in crawl.posts() for ref in post.captures}
+    # Every URL a post was seen at is listed (as captured: aggregators' listing queries included).
+    assert {bare(u.url) for post in crawl.posts() for u in post.urls} <= {bare(url) for url in listed}
 
 
 def test_verify_passes_on_a_clean_crawl(crawl: Crawl) -> None:
     result = run_cli("verify", "--data", str(crawl.data), "--config", str(crawl.config))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK: no problems found" in result.stdout
-    assert "Revisits:" in result.stdout and "CDXJ: 1 files" in result.stdout
+    assert "Revisits:" in result.stdout and f"CDXJ: {len(crawl.warcs())} files" in result.stdout
 
 
 @pytest.fixture
@@ -89,7 +98,7 @@ def damaged(crawl: Crawl, tmp_path: Path) -> Path:
 
 
 def test_verify_reports_a_payload_that_no_longer_matches_its_digest(crawl: Crawl, damaged: Path) -> None:
-    (warc,) = sorted((damaged / "warc").glob("*.warc.gz"))
+    warc = sorted((damaged / "warc").glob("*.warc.gz"))[0]
     with open(warc, "rb") as fh:
         offset, length, record = [(o, n, r) for o, n, r in iter_records(fh) if r.rec_type == "response"][-1]
     data = warc.read_bytes()
@@ -105,7 +114,8 @@ def test_verify_reports_a_payload_that_no_longer_matches_its_digest(crawl: Crawl
 
 
 def test_verify_reports_missing_warcs_stale_references_and_bad_media(crawl: Crawl, damaged: Path) -> None:
-    (warc,) = sorted((damaged / "warc").glob("*.warc.gz"))
+    capture = crawl.posts()[0].captures[0]
+    warc = damaged / "warc" / capture["warc_file"]
     warc.unlink()
     media = damaged / "media" / "ab"
     media.mkdir(parents=True)
@@ -115,7 +125,7 @@ def test_verify_reports_missing_warcs_stale_references_and_bad_media(crawl: Craw
     result = run_cli("verify", "--data", str(damaged), "--config", str(crawl.config))
     assert result.returncode == 1
     out = result.stdout
-    assert f"capture of {crawl.posts()[0].captures[0]['url']} points at {warc.name}" in out
+    assert f"capture of {capture['url']} points at {warc.name}" in out
     assert f"archive file {warc.name} is registered but neither on disk nor uploaded" in out
     assert "does not hash to its name" in out and out.count("does not hash to its name") == 1
     assert "Media: 2 files (2 named by their SHA-256)" in out

@@ -175,8 +175,12 @@ def request_status_and_headers(request: Request) -> StatusAndHeaders:
 
 
 def is_rendered(request: Request, response: Response) -> bool:
-    """A browser's DOM (scrapy-playwright, or any renderer that flags it), not the bytes a server sent."""
-    return bool(RENDERED_DOM in response.flags or request.meta.get(RENDERED_DOM) or request.meta.get("playwright"))
+    """A browser's DOM, not the bytes a server sent: crawler.browser marks its pages meta["rendered"]
+    (scrapy-playwright flags them "playwright"); any other renderer can flag "rendered_dom"."""
+    return bool(
+        {RENDERED_DOM, "playwright"} & set(response.flags)
+        or request.meta.get("rendered") or request.meta.get(RENDERED_DOM) or request.meta.get("playwright")
+    )
 
 
 class WarcCaptureExtension:

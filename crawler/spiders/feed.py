@@ -38,7 +38,7 @@ class FeedSpider(SourceSpider):
     async def start(self) -> AsyncIterator[Any]:
         store = self._index()
         try:
-            sources = self.startable_sources()
+            sources = list(self.startable_sources())
             validators = {url: store.validators(url) for source in sources for url in source.urls}
         finally:
             store.close()
