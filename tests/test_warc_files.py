@@ -220,3 +220,16 @@ def test_metadata_records_tie_captures_to_posts(crawl: Crawl) -> None:
             entry_ids = {u.feed_entry_id for u in post.urls}
             assert fields["feed-entry-id"] in entry_ids
             assert fields["post-role"] in ("copy", "original")
+
+
+def test_browser_rendered_list_is_a_resource_record(crawl: Crawl) -> None:
+    from crawler.demoweb.catalog import START_PAGES
+
+    url = crawl.web.ref_url(START_PAGES["cyol-app"])
+    recs = all_records(crawl.warcs())
+    doms = [r for r in recs if r.rec_type == "resource" and header(r, "WARC-Target-URI") == f"urn:dom:{url}"]
+    assert doms, "the rendered list is archived as a DOM"
+    for record in doms:
+        assert header(record, "Content-Type").startswith("text/html")
+        assert b"<li" in record.raw  # what JavaScript drew: absent from the page the server sent
+    assert not [r for r in recs if r.rec_type == "response" and header(r, "WARC-Target-URI") == url]
