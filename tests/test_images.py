@@ -40,19 +40,32 @@ Exchange = tuple[str, int, bytes, dict[str, str]]  # record type, status, payloa
 
 
 def warc_exchanges(crawl: Crawl, skip: frozenset[str] = frozenset()) -> dict[str, list[Exchange]]:
-    """Target URI (no query) -> its request and response records, over every WARC but those in ``skip``."""
+    """Target URI (no query) -> its request and response records, over every WARC but those in ``skip``.
+
+    A revisit (the same bytes archived before, at any URL) counts as a response with its original's body.
+    """
     found: dict[str, list[Exchange]] = {}
+    bodies: dict[str, bytes] = {}
+    records: list[tuple[str, str, int, str | None, dict[str, str], bytes, str]] = []
     for path in crawl.warcs():
-        if path.name in skip:
-            continue
         with open(path, "rb") as fh:
             for record in ArchiveIterator(fh):
-                if record.rec_type not in ("request", "response"):
+                if record.rec_type not in ("request", "response", "revisit"):
                     continue
                 uri = record.rec_headers.get_header("WARC-Target-URI").split("?", 1)[0]
-                status = int(record.http_headers.get_statuscode()) if record.rec_type == "response" else 0
+                status = int(record.http_headers.get_statuscode()) if record.rec_type != "request" else 0
                 headers = {k.lower(): v for k, v in record.http_headers.headers}
-                found.setdefault(uri, []).append((record.rec_type, status, record.content_stream().read(), headers))
+                body = record.content_stream().read()
+                if record.rec_type == "response":
+                    bodies[record.rec_headers.get_header("WARC-Record-ID")] = body
+                records.append((path.name, record.rec_type, status, record.rec_headers.get_header("WARC-Refers-To"),
+                                headers, body, uri))
+    for name, kind, status, refers_to, headers, body, uri in records:
+        if name in skip:
+            continue
+        if kind == "revisit":
+            kind, body = "response", bodies.get(refers_to or "", b"")
+        found.setdefault(uri, []).append((kind, status, body, headers))
     return found
 
 

@@ -25,12 +25,13 @@ def local_files(data: Path) -> list[str]:
 def test_upload_check_delete_and_retry(s3_server: S3Server, demo_web: DemoWeb, tmp_path: Path) -> None:
     data = tmp_path / "data"
     config = tmp_path / "sources.toml"
-    config.write_text(
-        "[settings]\n"
-        f'archive_url = "s3://{BUCKET}/crawls"\n'
-        f's3_endpoint_url = "{s3_server.endpoint}"\n'
-        f"archive_multipart_threshold = {THRESHOLD}\n"
-        "archive_delete_local = true\n\n" + demo_web.sources_toml(), encoding="utf-8")
+    settings = (f'archive_url = "s3://{BUCKET}/crawls"\n'
+                f's3_endpoint_url = "{s3_server.endpoint}"\n'
+                f"archive_multipart_threshold = {THRESHOLD}\n"
+                "archive_delete_local = true\n")
+    demo = demo_web.sources_toml()
+    assert "[settings]\n" in demo  # the demo's own settings table: add to it, a second one is invalid TOML
+    config.write_text(demo.replace("[settings]\n", "[settings]\n" + settings, 1), encoding="utf-8")
 
     def crawl() -> str:
         result = run_cli("crawl", "cyol", "--config", str(config), "--data", str(data), env=s3_server.env)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.demoweb import STORIES
 from crawler.demoweb.catalog import BROKEN_LINKS, FEEDS
 from crawler.warc import REVISIT_IDENTICAL_PAYLOAD, REVISIT_NOT_MODIFIED
 from tests.conftest import Crawl, bare
@@ -92,7 +93,9 @@ def test_warcinfo_first_then_adjacent_pairs_and_context_records(crawl: Crawl, re
             assert request.rec_type == "request"
             assert header(request, "WARC-Concurrent-To") == header(record, "WARC-Record-ID")
             assert header(record, "WARC-Target-URI") == header(request, "WARC-Target-URI")
-            assert header(record, "WARC-IP-Address") == "127.0.0.1"
+            # A body refused for its announced size was never read: the handler reports no peer address.
+            if not (header(record, "WARC-Truncated") and record.raw == b""):
+                assert header(record, "WARC-IP-Address") == "127.0.0.1"
             assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", header(record, "WARC-Date"))
             assert header(record, "WARC-Payload-Digest").startswith("sha1:")
             assert header(record, "WARC-Block-Digest").startswith("sha1:")
@@ -129,7 +132,7 @@ def test_chunked_feed_is_stored_dechunked_and_the_repair_counted(crawl: Crawl) -
     assert response.http_headers.get_header("X-Orig-Transfer-Encoding") == "chunked"
     assert response.http_headers.get_header("Content-Length") == str(len(response.raw))
     assert response.raw.lstrip().startswith(b"<?xml")  # no chunk-size lines left in the body
-    assert "header repairs: transfer-encoding 1" in crawl.output
+    assert re.search(r"header repairs: [^;]*transfer-encoding \d+", crawl.output), crawl.output
 
 
 def test_repeated_headers_stay_separate_lines(crawl: Crawl) -> None:
@@ -196,11 +199,15 @@ def test_recrawl_asks_feeds_conditionally_and_stores_no_payload_twice(crawl: Cra
     _check_revisits([r for r in second if r.rec_type == "revisit"], by_id)
     conditional = [e for e in crawl.web.requests if e.status == 304 and "if-none-match" in e.headers]
     assert {e.path for e in conditional} >= {"/rss/tech.xml", "/feed.atom", "/feed.json"}
-    # The article pages were fetched again (the archived feed copies were followed) and are revisits.
-    pages = [r for r in second if r.rec_type in ("response", "revisit") and "/rss/" not in header(r, "WARC-Target-URI")]
-    assert len(pages) > 10 and all(r.rec_type == "revisit" for r in pages if r.http_headers.get_statuscode() == "200")
-    digests = [header(r, "WARC-Payload-Digest") for r in first + second if r.rec_type == "response"]
-    assert len(digests) == len(set(digests)), "a payload was stored in full twice"
+    # The story pages were fetched again (the archived feed copies were followed) and are revisits.
+    story_pages = {crawl.web.ref_url(ref) for story in STORIES for ref in story.pages}
+    pages = [r for r in second if r.rec_type in ("response", "revisit")
+             and bare(header(r, "WARC-Target-URI")) in story_pages and r.http_headers.get_statuscode() == "200"]
+    assert len(pages) > 10 and all(r.rec_type == "revisit" for r in pages)
+    stored = [(header(r, "WARC-Payload-Digest"), header(r, "WARC-Target-URI"), header(r, "WARC-Truncated"))
+              for r in first + second if r.rec_type == "response" and r.raw]  # an empty body is not worth a revisit
+    twice = [s for s in stored if [d for d, _, _ in stored].count(s[0]) > 1]
+    assert not twice, f"payloads stored in full twice: {twice}"
     assert "not-modified 4" in recrawl.output and "identical-payload" in recrawl.output
 
 

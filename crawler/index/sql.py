@@ -184,6 +184,7 @@ def _insert_ignore(conn: Connection, table: Table) -> Any:
 def _archived_pictures(html: str) -> int:
     return html.count("data-original-src=")
 
+
 # The digest index: every payload archived in full, once, so a later capture of the same bytes (at any
 # URL, in any run) is written as a revisit of it. Only response records go in: never refer to a revisit.
 payload_digests = Table(

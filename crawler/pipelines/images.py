@@ -53,6 +53,7 @@ from crawler.media import (
     rewrite_images,
 )
 from crawler.media import sha256_hex as sha256_of
+from crawler.middlewares.incomplete_response import IncompleteResponse
 from crawler.settings import data_dir
 
 logger = logging.getLogger(__name__)
@@ -286,6 +287,8 @@ class ImageArchivePipeline:
 def _classify(exc: BaseException) -> tuple[str, str]:
     """(kind, message) for a download that raised instead of answering."""
     message = str(exc) or type(exc).__name__
+    if isinstance(exc, IncompleteResponse):  # cut at download_maxsize, or by a dropped connection (archived)
+        return ("too_large" if exc.reason == "length" else "incomplete"), message
     if isinstance(exc, DownloadCancelledError) or (isinstance(exc, CancelledError) and "max size" in message):
         return "too_large", message
     if isinstance(exc, DownloadTimeoutError | TimeoutError | TCPTimedOutError):
