@@ -22,10 +22,12 @@ WORDS = ("城市", "科技", "教育", "青年", "乡村", "医院", "地铁", "
          "记者", "调查", "发布", "社区", "居民", "农业", "文化", "体育", "旅游", "交通", "能源", "环境")
 
 
+@lru_cache(maxsize=65536)
 def _png(seed: int, width: int = 96, height: int = 64) -> bytes:
-    """A distinct small PNG per seed (noisy rows, so it does not compress to nothing)."""
+    """A distinct small PNG per seed (noisy rows, so it does not compress to nothing). Cached: the site
+    must never be the bottleneck of what it measures."""
     rng = random.Random(seed)
-    rows = b"".join(b"\x00" + bytes(rng.getrandbits(8) for _ in range(width * 3)) for _ in range(height))
+    rows = b"".join(b"\x00" + rng.randbytes(width * 3) for _ in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

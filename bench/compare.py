@@ -117,10 +117,10 @@ def main() -> None:
         for run in medians.values():
             print(f"  {run.tool:13s} {run.rps:7.1f} req/s  wall {run.wall_s:7.1f} s  cpu {run.cpu_s:6.1f} s  "
                   f"peak {run.peak_mb:6.0f} MB")
-        if "feedarchiver" in medians and "scrapy" in medians:
-            print(f"  feedarchiver / bare Scrapy throughput: {medians['feedarchiver'].rps / medians['scrapy'].rps:.2f}x")
-        if "feedarchiver" in medians and "wget" in medians:
-            print(f"  feedarchiver / Wget throughput:        {medians['feedarchiver'].rps / medians['wget'].rps:.2f}x")
+        for other, label in (("scrapy", "bare Scrapy"), ("wget", "Wget")):
+            if "feedarchiver" in medians and other in medians:
+                ratio = medians["feedarchiver"].rps / medians[other].rps
+                print(f"  feedarchiver / {label} throughput: {ratio:.2f}x")
         if args.json:
             args.json.write_text(json.dumps([asdict(r) | {"rps": r.rps} for r in runs], indent=2))
     finally:

@@ -112,6 +112,7 @@ EXTENSIONS = {
     "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
     "crawler.extensions.source_runs.SourceRunsExtension": 200,
     "crawler.extensions.progress.ProgressExtension": 300,
+    "crawler.extensions.reactor_lag.ReactorLagExtension": 400,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.sanitize.SanitizeHtmlPipeline": 100,
@@ -135,6 +136,10 @@ IMAGE_ARCHIVE_TYPES = ["jpeg", "png", "gif", "webp"]
 IMAGE_ARCHIVE_TIMEOUT = 20.0
 # sha256 of stock "not allowed" pictures that hotlink-protected CDNs send instead of the real one.
 IMAGE_ARCHIVE_PLACEHOLDERS: list[str] = []
+# Worker processes for article extraction ("auto": one per core beyond the reactor's; 0: in-process).
+EXTRACT_WORKERS = "auto"
+# Measure how long CPU work keeps the reactor from its event loop (ReactorLagExtension; cheap).
+REACTOR_LAG_ENABLED = True
 # Seconds between progress lines on a terminal (ProgressExtension); 0 turns them off.
 PROGRESS_INTERVAL = 2.0
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -26,6 +26,7 @@ from crawler.items import PostItem, Role
 from crawler.middlewares.incomplete_response import IncompleteResponse
 from crawler.middlewares.waf_challenge import WafChallenge
 from crawler.pagecheck import soft_404
+from crawler.workers import CpuPool, default_workers
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class SourceSpider(Spider):
         self._requested = sources
         self.sources: list[SourceConfig] = []
         self._seen: set[tuple[str, str]] = set()
+        self.cpu = CpuPool(0)  # replaced in from_crawler by the configured pool
         self.blocked: dict[str, str] = {}  # source name -> WAF that challenged it in this crawl
         self.held: dict[str, datetime] = {}  # source name -> backing off until (set by SourceRunsExtension)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -69,6 +71,9 @@ class SourceSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider: SourceSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.sources = spider._resolve_sources(crawler.settings.get("FEEDARCHIVER_CONFIG") or None)
+        workers = crawler.settings.get("EXTRACT_WORKERS")
+        spider.cpu = CpuPool(default_workers() if workers in (None, "", "auto") else int(workers))
+        crawler.signals.connect(spider.cpu.close, signal=signals.spider_closed)
         return spider
 
     def _resolve_sources(self, config_path: str | None) -> list[SourceConfig]:
@@ -192,10 +197,10 @@ class SourceSpider(Spider):
 
     # -- article pages ---------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, source: SourceConfig, entry: EntryContext,
-                      via_url: str | None = None) -> Iterator[PostItem | Request]:
+    async def parse_article(self, response: Response, source: SourceConfig, entry: EntryContext,
+                            via_url: str | None = None) -> AsyncIterator[PostItem | Request]:
         """A fetched article page: one PostItem, and a request for the original it names."""
-        article = self.extract(response, source)
+        article = await self.extract(response, source)
         if article is None:
             return
         original = article.original_url or entry.original_url
@@ -228,7 +233,7 @@ class SourceSpider(Spider):
             if request is not None:
                 yield request
 
-    def extract(self, response: Response, source: SourceConfig) -> Article | None:
+    async def extract(self, response: Response, source: SourceConfig) -> Article | None:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         if not isinstance(response, TextResponse) or not response.body.strip():
             self.count_error(source, "not_html", "%s is not a page (%s, %d bytes)", response.url,
@@ -243,7 +248,8 @@ class SourceSpider(Spider):
                              "removed-post" if notice == "removed" else "not-found")
             return None
         try:
-            article = extract_article(html, response.url, source.timezone, source.prune, now=self.now())
+            article = await self.cpu.run(extract_article, html, response.url, source.timezone, source.prune,
+                                         now=self.now())
         except ExtractionError as exc:
             self.count_error(source, "extraction", "%s at %s", exc, response.url)
             return None

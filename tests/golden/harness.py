@@ -8,6 +8,8 @@ requests, and the source's counters. ``regenerate.py`` writes all three; the tes
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import tempfile
 from dataclasses import asdict, fields
@@ -106,7 +108,7 @@ def run_case(case_dir: Path) -> dict[str, Any]:
     case = json.loads((case_dir / "case.json").read_text("utf-8"))
     spider_cls = spider_classes()[case_dir.parent.name]
     source = golden_sources()[case["source"]]
-    crawler = get_crawler(spider_cls, {"FEEDARCHIVER_CONFIG": "", "LOG_LEVEL": "WARNING"})
+    crawler = get_crawler(spider_cls, {"FEEDARCHIVER_CONFIG": "", "LOG_LEVEL": "WARNING", "EXTRACT_WORKERS": 0})
     spider = spider_cls.from_crawler(crawler, sources=[source])
     crawler.spider = spider
     now = datetime.fromisoformat(case.get("now", NOW))
@@ -130,7 +132,17 @@ def run_case(case_dir: Path) -> dict[str, Any]:
         failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it for errbacks
         outputs = list(spider.on_error(failure) or [])
     else:
-        outputs = list(callback(response, **kwargs) or [])
+        outputs = _collect(callback(response, **kwargs))
     prefix = f"source/{source.name}/"
     stats = {k.removeprefix(prefix): v for k, v in sorted(crawler.stats.get_stats().items()) if k.startswith(prefix)}
     return {"outputs": [_output(o) for o in outputs], "stats": stats}
+
+
+def _collect(result: Any) -> list[Any]:
+    """A callback's outputs, whether it is a plain or an async generator (as Scrapy accepts both)."""
+    if inspect.isasyncgen(result):
+        async def drain() -> list[Any]:
+            return [output async for output in result]
+
+        return asyncio.run(drain())
+    return list(result or [])
