@@ -8,8 +8,7 @@ import logging
 import os
 import sys
 import urllib.request
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +108,39 @@ def cmd_export(args: argparse.Namespace) -> int:
     return _export(load_config(args.config), _data_dir(args.data))
 
 
-def _serve_forever(data: Path, host: str, port: int) -> int:
+def _health_provider(app: AppConfig, data: Path) -> Callable[[], dict[str, Any]]:
+    """/health of `serve`: the index's runs and the daemon's job store, read afresh on each request."""
+    from schedules.health import health_document, open_existing_store
+    from schedules.spec import load_schedules
+
+    schedules = load_schedules(app)
+
+    def report() -> dict[str, Any]:
+        store = open_existing_store(app, data)
+        try:
+            return health_document(app, schedules, store, jobs=_stored_jobs(app, data) if schedules else {})
+        finally:
+            if store is not None:
+                store.close()
+
+    return report
+
+
+def _stored_jobs(app: AppConfig, data: Path) -> dict[str, Any]:
+    from crawler.errors import SchedulerError
+    from schedules.store import job_store_url, read_jobs
+
+    try:
+        return dict(read_jobs(job_store_url(data, app.settings), app.settings.schedule_store_table))
+    except SchedulerError as exc:
+        logger.warning("%s: next runs unknown", exc)
+        return {}
+
+
+def _serve_forever(data: Path, host: str, port: int, app: AppConfig | None = None) -> int:
     from crawler.serve import make_server
 
-    server = make_server(data, host, port)
+    server = make_server(data, host, port, health=_health_provider(app, data) if app is not None else None)
     print(f"serving {data} at http://{host}:{server.server_address[1]}/feeds/all.atom (Ctrl-C to stop)")
     try:
         server.serve_forever()
@@ -124,7 +152,34 @@ def _serve_forever(data: Path, host: str, port: int) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _serve_forever(_data_dir(args.data), args.host, args.port)
+    return _serve_forever(_data_dir(args.data), args.host, args.port, load_config(args.config))
+
+
+def _daemon_logging(args: argparse.Namespace) -> None:
+    """The daemon tells what it does at INFO (one line per run); timestamps for terminals and files."""
+    level = logging.INFO if args.verbose == 0 else logging.getLevelName(_log_level(args))
+    logging.getLogger("schedules").setLevel(level)
+    for handler in logging.root.handlers:
+        handler.setLevel(level)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+
+def _run_daemon(app: AppConfig, data: Path, host: str, port: int | None) -> int:
+    from schedules.daemon import Daemon
+
+    daemon = Daemon(app, data)
+    daemon.start((host, port) if port is not None else None)
+    if address := daemon.server_address:
+        base = f"http://{address[0]}:{address[1]}"
+        print(f"serving {data} at {base}/feeds/all.atom; health at {base}/health", flush=True)
+    print(f"daemon running {len(daemon.specs)} schedule(s); crawl logs in {data / 'logs'} (Ctrl-C to stop)",
+          flush=True)
+    return daemon.wait()
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    _daemon_logging(args)
+    return _run_daemon(load_config(args.config), _data_dir(args.data), args.host, args.port)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -136,6 +191,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with DemoWeb(base_port=DEMO_BASE_PORT) as web:
         config_path = data / "demo-sources.toml"
         config_path.write_text(web.sources_toml(), encoding="utf-8")
+        if args.daemon:
+            from importlib import resources
+
+            # The demo's schedules: a few runs a minute, so the daemon is seen at work.
+            schedules = resources.files("schedules").joinpath("demo.toml").read_text("utf-8")
+            config_path.write_text(web.sources_toml() + "\n" + schedules, encoding="utf-8")
+            _daemon_logging(args)
+            print(f"demo web on {web.base_url(HOSTS[0])} and {len(HOSTS) - 1} more hosts; "
+                  f"the daemon crawls them on the schedules in {config_path}", flush=True)
+            return _run_daemon(load_config(config_path), data, "127.0.0.1", args.port)
         app = load_config(config_path)
         sources = app.select(all_enabled=True)
         print(f"demo web on {web.base_url(HOSTS[0])} and {len(HOSTS) - 1} more hosts; "
@@ -145,52 +210,62 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _export(app, data)
         if args.once:
             return 0
-        return _serve_forever(data, "127.0.0.1", args.port)
+        return _serve_forever(data, "127.0.0.1", args.port, app)
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from crawler.index import index_url_for, open_index_store
+    from schedules.health import health_document, open_existing_store
+    from schedules.spec import load_schedules
 
     app = load_config(args.config)
     data = _data_dir(args.data)
-    health = {}
-    states = {}
-    if (data / "index.sqlite3").exists() or app.settings.index_url:
-        store = open_index_store(index_url_for(data, app.settings.index_url))
-        try:
-            health = store.source_health()
-            states = store.source_states()
-        finally:
+    schedules = load_schedules(app)
+    store = open_existing_store(app, data)
+    try:
+        report = health_document(app, schedules, store, jobs=_stored_jobs(app, data) if schedules else {})
+    finally:
+        if store is not None:
             store.close()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
     if not app.sources:
         print("no sources configured (see --config, $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     elif app.path is None:
         print(f"no config file: the packaged real-world sources ({default_sources_path()})")
-    now = datetime.now(UTC)
-    for name, source in sorted(app.sources.items()):
-        state = "enabled" if source.enabled else "disabled"
-        extras = [x for x in (state, "browser" if source.browser else "") if x]
-        print(f"{name}  [{source.kind}, {', '.join(extras)}]  {source.title}  {' / '.join(source.categories)}")
-        for url in source.urls:
-            print(f"    {url}")
-        block = states.get(name)
-        if block is not None and block.blocked_by:
-            when = block.last_blocked_at.isoformat(timespec="seconds") if block.last_blocked_at else "?"
-            until = block.blocked_until.isoformat(timespec="seconds") if block.blocked_until else "?"
-            waiting = f"backing off until {until}" if block.backing_off(now) else f"back-off ended at {until}"
-            print(f"    BLOCKED by a {block.blocked_by} WAF challenge at {when} ({block.blocks_in_row} in a row, "
-                  f"{block.blocks_total} in all); {waiting}")
-        elif block is not None and block.blocks_total:
-            print(f"    blocked {block.blocks_total} times before; got through since")
-        h = health.get(name)
-        if h is None:
+    for name, h in report["sources"].items():
+        source = app.sources.get(name)
+        if source is None:
+            print(f"{name}  [not configured any more]")
+        else:
+            state = "enabled" if source.enabled else "disabled"
+            extras = [x for x in (state, "browser" if source.browser else "") if x]
+            print(f"{name}  [{source.kind}, {', '.join(extras)}]  {source.title}  {' / '.join(source.categories)}")
+            for url in source.urls:
+                print(f"    {url}")
+        block = h.get("block")  # a WAF block and its back-off (SourceRunsExtension)
+        if block and block["waf"]:
+            waiting = (f"backing off until {block['until']}" if block["backing_off"]
+                       else f"back-off ended at {block['until']}")
+            print(f"    BLOCKED by a {block['waf']} WAF challenge at {block['last']} ({block['in_row']} in a row, "
+                  f"{block['total']} in all); {waiting}")
+        elif block and block["total"]:
+            print(f"    blocked {block['total']} times before; got through since")
+        last = h["last_run"]
+        if last is None:
             print("    never crawled")
-            continue
-        finished = h.last_finished.isoformat(timespec="seconds") if h.last_finished else "unfinished"
-        print(f"    last run: {h.last_status} at {finished}: {h.last_items} posts, {h.last_errors} errors; "
-              f"{h.posts} stories in the index over {h.runs} runs")
-        if h.last_error:
-            print(f"    last error: {h.last_error}")
+        else:
+            print(f"    last run: {last['status']} at {last['finished'] or 'unfinished'}: {last['items']} posts, "
+                  f"{last['errors']} errors; {h['posts']} stories in the index over {h['runs']} runs")
+            if last["last_error"]:
+                print(f"    last error: {last['last_error']}")
+            print(f"    state: {h['state']} ({h['reason']})")
+        if h["schedules"]:
+            when = f"next run: {h['next_run']} ({h['next_run_schedule']})" if h["next_run"] else \
+                "next run: when the daemon starts"
+            print(f"    {when}; schedules: {', '.join(h['schedules'])}")
+        elif source is not None and source.enabled and schedules:
+            print("    not in any schedule")
     return 0
 
 
@@ -258,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
     p.add_argument("--port", type=int, default=8080, help="port to serve the feeds on (default 8080)")
     p.add_argument("--once", action="store_true", help="exit after the export instead of serving")
+    p.add_argument("--daemon", action="store_true",
+                   help="run the daemon on the demo's schedules instead (serves the feeds and /health)")
 
     p = add("crawl", cmd_crawl, "crawl the named sources (or --all enabled ones)")
     p.add_argument("names", nargs="*", metavar="NAME", help="source names from the config")
@@ -271,14 +348,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
 
-    p = add("serve", cmd_serve, "serve DATA/feeds and DATA/media over HTTP")
+    p = add("serve", cmd_serve, "serve DATA/feeds and DATA/media over HTTP, and per-source health at /health")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
 
     p = add("sources", cmd_sources, "list the configured sources and each one's health")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     p.add_argument("--data", help="data directory holding the index (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--json", action="store_true", help="the health document as JSON (what /health serves)")
+
+    p = add("daemon", cmd_daemon, "run the [[schedules]] of the config: crawls in subprocesses, exports after")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+    p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve feeds and /health on (with --port)")
+    p.add_argument("--port", type=int, help="also serve DATA/feeds, DATA/media and /health on this port")
 
     p = add("verify", cmd_verify, "check WARCs, index <-> WARC references, CDXJ, media and feeds; report problems")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")

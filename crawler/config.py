@@ -126,6 +126,11 @@ class Settings:
     archive_delete_local: bool = False  # delete local copies once their upload is checked
     archive_multipart_threshold: int = 64 * 1024 * 1024  # bytes above which S3 uploads are multipart
     s3_endpoint_url: str = ""  # an S3-compatible store's endpoint; credentials only from AWS_* variables
+    schedule_store_url: str = ""  # the daemon's job store; empty: sqlite:///DATA/schedules.sqlite3
+    schedule_store_table: str = "feedarchiver_jobs"  # its table (one daemon per job store and table)
+    daemon_max_crawls: int = 2  # crawl subprocesses the daemon runs at once
+    daemon_stop_timeout: int = 60  # seconds a crawl gets to stop cleanly after SIGTERM before SIGKILL
+    crawl_timeout: int = 3600  # seconds before a scheduled crawl is stopped (a schedule's `timeout` wins)
 
     @property
     def media_url(self) -> str:
@@ -140,6 +145,7 @@ class AppConfig:
     settings: Settings
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     path: Path | None = None
+    schedules: tuple[dict[str, Any], ...] = ()  # raw [[schedules]] tables; schedules.spec checks them
 
     def select(self, names: list[str] | None = None, *, all_enabled: bool = False) -> list[SourceConfig]:
         """The sources to crawl: the named ones (unknown names are an error), or every enabled one."""
@@ -177,9 +183,13 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
             raise ConfigError(f"cannot read config file {chosen}: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {chosen} is not valid TOML: {exc}") from None
-    unknown_tables = set(user) - {"settings", "sources"}
+    unknown_tables = set(user) - {"settings", "sources", "schedules"}
     if unknown_tables:
-        raise ConfigError(f"{chosen}: unknown table(s) {sorted(unknown_tables)}; expected [settings], [sources.NAME]")
+        raise ConfigError(f"{chosen}: unknown table(s) {sorted(unknown_tables)}; "
+                          "expected [settings], [sources.NAME], [[schedules]]")
+    schedules = user.get("schedules", [])
+    if not isinstance(schedules, list) or not all(isinstance(t, dict) for t in schedules):
+        raise ConfigError(f"{chosen}: schedules must be [[schedules]] tables")
     settings = _settings({**defaults.get("settings", {}), **user.get("settings", {})}, env)
     sources: dict[str, SourceConfig] = {}
     layers: list[tuple[dict[str, Any], str]] = [(defaults, "packaged defaults")]
@@ -190,7 +200,7 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     for layer, origin in layers:
         for name, table in layer.get("sources", {}).items():
             sources[name] = _source(name, table, origin)
-    return AppConfig(settings=settings, sources=sources, path=chosen)
+    return AppConfig(settings=settings, sources=sources, path=chosen, schedules=tuple(schedules))
 
 
 def default_sources_path() -> Path:
@@ -238,6 +248,16 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
         raise ConfigError(f"archive_url must be s3://BUCKET/PREFIX or file:///DIR, not {settings.archive_url!r}")
     if settings.archive_delete_local and not settings.archive_url:
         raise ConfigError("archive_delete_local needs archive_url: files are only deleted once uploaded")
+    for key in ("daemon_max_crawls", "daemon_stop_timeout", "crawl_timeout"):
+        if getattr(settings, key) < 1:
+            raise ConfigError(f"setting {key} must be at least 1")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", settings.schedule_store_table):
+        raise ConfigError(f"setting schedule_store_table must be a plain SQL table name, "
+                          f"not {settings.schedule_store_table!r}")
+    if settings.schedule_store_url and urlsplit(settings.schedule_store_url).scheme.split("+")[0] not in (
+            "sqlite", "postgresql"):
+        raise ConfigError(f"schedule_store_url must be sqlite:///… or postgresql://…, "
+                          f"not {settings.schedule_store_url!r}")
     if settings.index_url and urlsplit(settings.index_url).scheme.split("+")[0] not in ("sqlite", "postgresql"):
         raise ConfigError(f"index_url must be sqlite:///… or postgresql://…, not {settings.index_url!r}")
     return settings

@@ -37,3 +37,7 @@ class MediaError(FeedArchiverError):
 
 class StorageError(FeedArchiverError):
     """An archive file could not be uploaded to (or read from) remote storage."""
+
+
+class SchedulerError(FeedArchiverError):
+    """The daemon cannot run its schedules (job store unreachable, or held by another daemon)."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 import email.utils
 import gzip
 import hashlib
+import json
 import logging
 import mimetypes
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,9 +35,13 @@ FEED_MAX_AGE = 300  # seconds readers may reuse a feed before asking again (with
 MEDIA_MAX_AGE = 31_536_000  # media files are named by their content and never change
 
 
+HealthProvider = Callable[[], dict[str, Any]]
+
+
 class PublishedTreeHandler(BaseHTTPRequestHandler):
     server_version = "feedarchiver"
     root: Path  # set on the subclass made per server
+    health: HealthProvider | None = None  # answers /health (per-source health as JSON) when set
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -54,6 +60,9 @@ class PublishedTreeHandler(BaseHTTPRequestHandler):
 
     def _answer(self, *, send_body: bool) -> None:
         parts = urlsplit(self.path)
+        if parts.path == "/health" and self.health is not None:
+            self._health(send_body=send_body)
+            return
         target = self._resolve(parts.path)
         if target is None:
             self._error(HTTPStatus.NOT_FOUND, "not found")
@@ -92,6 +101,18 @@ class PublishedTreeHandler(BaseHTTPRequestHandler):
             headers["Content-Encoding"] = "gzip"
         self._send(HTTPStatus.OK, headers, body, send_body=send_body)
 
+    def _health(self, *, send_body: bool) -> None:
+        assert self.health is not None
+        try:
+            document = self.health()
+        except Exception:
+            logger.exception("building /health failed")
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "health report failed; see the server log")
+            return
+        body = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        self._send(HTTPStatus.OK, {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"},
+                   body, send_body=send_body)
+
     def _not_modified(self, etag: str, mtime: int) -> bool:
         """RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only without it."""
         if (inm := self.headers.get("If-None-Match")) is not None:
@@ -123,6 +144,8 @@ class PublishedTreeHandler(BaseHTTPRequestHandler):
         logger.info("%s %s", self.address_string(), format % args)
 
 
-def make_server(data_dir: Path, host: str, port: int) -> ThreadingHTTPServer:
-    handler = type("Handler", (PublishedTreeHandler,), {"root": data_dir.resolve()})
+def make_server(data_dir: Path, host: str, port: int, health: HealthProvider | None = None) -> ThreadingHTTPServer:
+    # staticmethod: a plain function stored on the class must not be bound to the handler.
+    attributes = {"root": data_dir.resolve(), "health": staticmethod(health) if health else None}
+    handler = type("Handler", (PublishedTreeHandler,), attributes)
     return ThreadingHTTPServer((host, port), handler)

@@ -11,6 +11,7 @@ from crawler.index.store import (
     IndexStore,
     PostUrl,
     SourceHealth,
+    SourceRun,
     SourceState,
     StoredMedia,
     StoredPost,
@@ -18,8 +19,8 @@ from crawler.index.store import (
     Validators,
 )
 
-__all__ = ["ArchiveFile", "IndexStore", "PostUrl", "SourceHealth", "SourceState", "SqlIndexStore", "StoredMedia",
-           "StoredPost", "UpsertResult", "Validators", "index_url_for", "open_index_store"]
+__all__ = ["ArchiveFile", "IndexStore", "PostUrl", "SourceHealth", "SourceRun", "SourceState", "SqlIndexStore",
+           "StoredMedia", "StoredPost", "UpsertResult", "Validators", "index_url_for", "open_index_store"]
 
 
 def index_url_for(data_dir: Path, configured: str = "") -> str:

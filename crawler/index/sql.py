@@ -40,6 +40,7 @@ from crawler.index.store import (
     ArchiveFile,
     PostUrl,
     SourceHealth,
+    SourceRun,
     SourceState,
     StoredMedia,
     StoredPost,
@@ -604,3 +605,17 @@ class SqlIndexStore:
         with self.engine.begin() as conn:
             conn.execute(update(source_state).where(source_state.c.source == source).values(
                 blocked_by=None, blocked_until=None, blocks_in_row=0))
+
+    def recent_runs(self, limit: int = 10) -> dict[str, list[SourceRun]]:
+        """Each source's latest ``limit`` runs, newest first (the daemon's back-off reads them)."""
+        rank = func.row_number().over(partition_by=source_runs.c.source, order_by=source_runs.c.id.desc())
+        ranked = select(source_runs, rank.label("rank")).subquery()
+        query = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.source, ranked.c.rank)
+        runs: dict[str, list[SourceRun]] = defaultdict(list)
+        with self.engine.connect() as conn:
+            for r in conn.execute(query).mappings():
+                runs[r["source"]].append(SourceRun(
+                    id=r["id"], source=r["source"], started_at=r["started_at"], finished_at=r["finished_at"],
+                    status=r["status"], items=r["items"], errors=r["errors"],
+                    details=json.loads(r["details"] or "{}"), last_error=r["last_error"]))
+        return dict(runs)

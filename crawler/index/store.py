@@ -123,6 +123,21 @@ class ArchiveFile:
     last_error: str | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class SourceRun:
+    """One crawl of one source, as recorded in ``source_runs``."""
+
+    id: int
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str  # running ok errors failed blocked backing_off shutdown; from the daemon: crashed timeout interrupted
+    items: int
+    errors: int
+    details: dict[str, Any] = field(default_factory=dict)
+    last_error: str | None = None
+
+
 class IndexStore(Protocol):
     def upsert_post(self, item: PostItem) -> UpsertResult: ...
 
@@ -166,5 +181,7 @@ class IndexStore(Protocol):
     def mark_uploaded(self, name: str, uploaded_to: str, *, deleted_locally: bool) -> None: ...
 
     def mark_upload_failed(self, name: str, error: str) -> None: ...
+
+    def recent_runs(self, limit: int = 10) -> dict[str, list[SourceRun]]: ...
 
     def close(self) -> None: ...

@@ -28,6 +28,8 @@ class IndexStorePipeline:
         result = self.store.upsert_post(item)
         self.stats.inc_value(f"dedupe/{result.outcome}")
         self.stats.inc_value(f"source/{item.source}/items")
+        # Per source too: the daemon polls a source less while its runs store nothing new.
+        self.stats.inc_value(f"source/{item.source}/stored/{result.outcome}")
         logger.debug("Stored %s (%s, post %d)", item.url, result.outcome, result.post_id)
         return item
 

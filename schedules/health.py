@@ -1,0 +1,123 @@
+"""Per-source health: last run, items, errors, blocked or backing off, next run.
+
+One document serves `feedarchiver sources`, `/health` of `feedarchiver serve` and of the daemon.
+It is built from the index (runs per source) and the job store (next run of each schedule).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.triggers.base import BaseTrigger
+
+from crawler.config import AppConfig
+from crawler.index import IndexStore, SourceHealth, SourceRun, index_url_for, open_index_store
+from schedules.polling import PollState, poll_state
+from schedules.spec import ScheduleSpec
+from schedules.store import JobInfo
+
+RUNS_LOOKED_AT = 12  # enough history for the longest back-off (2 ** 11 slots)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
+
+
+def first_slot(trigger: BaseTrigger, next_run: datetime | None, not_before: datetime | None) -> datetime | None:
+    """The first fire time of a job at or after ``not_before`` (the job's next run if that is later)."""
+    slot = next_run
+    for _ in range(10_000):
+        if slot is None or not_before is None or slot >= not_before:
+            return slot
+        slot = trigger.get_next_fire_time(slot, slot + timedelta(microseconds=1))
+    return None
+
+
+def open_existing_store(app: AppConfig, data_dir: Path) -> IndexStore | None:
+    """The index store, or None when there is none yet (reporting health must not create one)."""
+    if not app.settings.index_url and not (data_dir / "index.sqlite3").exists():
+        return None
+    return open_index_store(index_url_for(data_dir, app.settings.index_url))
+
+
+def _last_run(h: SourceHealth | None) -> dict[str, Any] | None:
+    if h is None:
+        return None
+    return {"started": _iso(h.last_started), "finished": _iso(h.last_finished), "status": h.last_status,
+            "items": h.last_items, "errors": h.last_errors, "last_error": h.last_error}
+
+
+def source_report(app: AppConfig, schedules: list[ScheduleSpec], *, health: Mapping[str, SourceHealth],
+                  runs: Mapping[str, list[SourceRun]], jobs: Mapping[str, JobInfo],
+                  running: Collection[str] = (), now: datetime | None = None) -> dict[str, dict[str, Any]]:
+    now = now or datetime.now(UTC)
+    report: dict[str, dict[str, Any]] = {}
+    for name in sorted(set(app.sources) | set(health)):
+        source = app.sources.get(name)
+        history = runs.get(name, [])
+        member_of = [spec for spec in schedules if name in spec.sources]
+        best: tuple[PollState, datetime | None, str] | None = None
+        for spec in member_of:
+            state = poll_state(history, spec.nominal_interval(now), adaptive=spec.adaptive,
+                               max_factor=spec.max_factor(now))
+            job = jobs.get(spec.name)
+            slot = first_slot(job.trigger, job.next_run_time, state.not_before) if job else None
+            if best is None or (slot is not None and (best[1] is None or slot < best[1])):
+                best = (state, slot, spec.name)
+        if best is None:
+            # Not scheduled: describe it by its last run, with no schedule to back off from.
+            state = poll_state(history, timedelta(days=1), adaptive=False, max_factor=1)
+            best = (state, None, "")
+        state, slot, schedule = best
+        h = health.get(name)
+        entry: dict[str, Any] = {
+            "title": source.title if source else name,
+            "kind": source.kind if source else None,
+            "enabled": source.enabled if source else False,
+            "configured": source is not None,
+            "schedules": [spec.name for spec in member_of],
+            "state": "running" if name in running else state.state,
+            "reason": state.reason,
+            "blocked": bool(history and history[0].details.get("blocked")),
+            "backing_off": state.backing_off,
+            "poll_every_slots": state.factor,
+            "last_run": _last_run(h),
+            "runs": h.runs if h else 0,
+            "posts": h.posts if h else 0,
+            "next_run": _iso(slot),
+            "next_run_schedule": schedule or None,
+        }
+        if source is not None and not source.enabled:
+            entry["state"] = "disabled"
+        elif not member_of and source is not None and entry["state"] == "never run":
+            entry["state"] = "unscheduled"
+        report[name] = entry
+    return report
+
+
+def health_document(app: AppConfig, schedules: list[ScheduleSpec], store: IndexStore | None, *,
+                    jobs: Mapping[str, JobInfo], running: Collection[str] = (),
+                    daemon: dict[str, Any] | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """The JSON health document."""
+    now = now or datetime.now(UTC)
+    health = store.source_health() if store is not None else {}
+    runs = store.recent_runs(RUNS_LOOKED_AT) if store is not None else {}
+    sources = source_report(app, schedules, health=health, runs=runs, jobs=jobs, running=running, now=now)
+    problems = sorted(name for name, s in sources.items()
+                      if s["state"] in ("failing", "backing off", "blocked"))
+    return {
+        "generated": _iso(now),
+        "pid": os.getpid(),
+        "status": "degraded" if problems else "ok",
+        "problems": problems,
+        "daemon": daemon,
+        "schedules": {spec.name: {"when": spec.describe(), "sources": list(spec.sources),
+                                  "next_run": _iso(jobs[spec.name].next_run_time) if spec.name in jobs else None,
+                                  "export_after": spec.export_after, "timeout": spec.timeout}
+                      for spec in schedules},
+        "sources": sources,
+    }

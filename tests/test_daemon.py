@@ -1,0 +1,398 @@
+"""The real daemon, in a subprocess, against the demo web on schedules of a few seconds."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import pickle
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.demoweb import DemoWeb
+from crawler.index import SourceRun, SqlIndexStore, index_url_for
+from schedules.store import read_jobs
+from tests.conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.crawl
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+class DaemonProcess:
+    """`feedarchiver daemon` (or `demo --daemon`) in a subprocess, its output collected as it comes."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "crawler", *args], cwd=ROOT, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})})
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.base_url = ""
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, condition: Callable[[], Any], what: str, timeout: float = 45) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = condition()
+            if result:
+                return result
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the daemon exited ({self.proc.returncode}) waiting for {what}:\n{self.output}")
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}:\n{self.output}")
+
+    def serving(self) -> str:
+        def address() -> str:
+            found = re.search(r"health at (http://[\d.]+:\d+)/health", self.output)
+            return found.group(1) if found else ""
+        self.base_url = self.wait_for(address, "the health URL")
+        return self.base_url
+
+    def health(self) -> dict[str, Any]:
+        with urllib.request.urlopen(self.base_url + "/health", timeout=10) as response:
+            assert response.headers["Content-Type"].startswith("application/json")
+            document: dict[str, Any] = json.load(response)
+            return document
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 60) -> int:
+        self.proc.send_signal(signum)
+        code = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code
+
+    def close(self) -> None:
+        """Kill it if it still runs, and release the pipe."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(timeout=5)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[DaemonProcess]]:
+    """Every daemon a test starts is closed after it (killed if the test failed before stopping it)."""
+    started: list[DaemonProcess] = []
+    yield started
+    for daemon in started:
+        daemon.close()
+
+
+def write_config(path: Path, web: DemoWeb, schedules: str, settings: str = "") -> Path:
+    path.write_text(f"[settings]\n{settings}\n" + web.sources_toml() + "\n" + schedules, encoding="utf-8")
+    return path
+
+
+def runs_of(data: Path) -> dict[str, list[SourceRun]]:
+    store = SqlIndexStore(index_url_for(data))
+    try:
+        return {source: sorted(runs, key=lambda r: r.id) for source, runs in store.recent_runs(1000).items()}
+    finally:
+        store.close()
+
+
+def finished_runs(data: Path, source: str) -> list[SourceRun]:
+    if not (data / "index.sqlite3").exists():
+        return []
+    return [r for r in runs_of(data).get(source, []) if r.status != "running"]
+
+
+def assert_no_overlap(runs: list[SourceRun]) -> None:
+    for earlier, later in itertools.pairwise(runs):
+        assert earlier.finished_at is not None
+        assert later.started_at >= earlier.finished_at, f"runs {earlier.id} and {later.id} overlap"
+
+
+def assert_archive_consistent(data: Path) -> None:
+    """Finished WARCs that warcio accepts, and every capture in the index pointing at its record."""
+    warc_dir = data / "warc"
+    assert not list(warc_dir.glob("*.open")), "a WARC was left open"
+    files = sorted(warc_dir.glob("*.warc.gz"))
+    assert files
+    for path in files:
+        check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)],
+                               capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stdout + check.stderr
+    db = sqlite3.connect(data / "index.sqlite3")
+    try:
+        captures = db.execute("SELECT warc_file, `offset`, length, record_id, url FROM captures").fetchall()
+        orphans = db.execute("SELECT count(*) FROM posts WHERE id NOT IN (SELECT post_id FROM captures)").fetchone()
+    finally:
+        db.close()
+    assert captures and orphans == (0,)
+    for warc_file, offset, length, record_id, url in captures:
+        with open(warc_dir / warc_file, "rb") as fh:
+            fh.seek(offset)
+            chunk = fh.read(length)  # exactly one whole record (one gzip member)
+        records = list(ArchiveIterator(io.BytesIO(chunk)))
+        assert len(records) == 1
+        assert records[0].rec_headers.get_header("WARC-Record-ID") == record_id
+        assert records[0].rec_type == "response" and records[0].rec_headers.get_header("WARC-Target-URI") == url
+
+
+def test_two_sources_run_on_schedule_never_overlapping(demo_web: DemoWeb, tmp_path: Path,
+                                                       daemons: list[DaemonProcess]) -> None:
+    data = tmp_path / "data"
+    # zaker-news is in both schedules: the daemon must still never crawl it twice at once.
+    config = write_config(tmp_path / "daemon.toml", demo_web, """
+[[schedules]]
+name = "fast"
+sources = ["zaker-news"]
+interval = 1
+adaptive = false
+export_after = false
+
+[[schedules]]
+name = "both"
+sources = ["zaker-news", "cyol"]
+interval = 2
+jitter = 0.5
+adaptive = false
+""")
+    daemon = DaemonProcess("daemon", "--config", str(config), "--data", str(data), "--port", "0")
+    daemons.append(daemon)
+    daemon.serving()
+    daemon.wait_for(lambda: all(len(finished_runs(data, s)) >= 2 for s in ("zaker-news", "cyol")), "two runs each")
+    health = daemon.health()
+    assert daemon.stop() == 0, daemon.output
+
+    runs = runs_of(data)
+    for source in ("zaker-news", "cyol"):
+        assert len(runs[source]) >= 2
+        # The stop may catch the last crawl: stopped cleanly, or before it got going.
+        assert all(r.status == "ok" for r in runs[source][:-1]), runs[source]
+        assert runs[source][-1].status in ("ok", "shutdown", "interrupted"), runs[source]
+        assert_no_overlap(runs[source])
+    # Each crawl in its own subprocess with its own log; the export ran after the crawls of "both".
+    logs = sorted((data / "logs").glob("*/*.log"), key=lambda path: path.name)  # named by start time
+    assert {log.parent.name for log in logs} == {"fast", "both"}
+    crawled = [re.search(r"schedule \w+: crawl (.*)", log.read_text(encoding="utf-8")).group(1).split()  # type: ignore[union-attr]
+               for log in logs]
+    for source in ("zaker-news", "cyol"):
+        assert sum(source in names for names in crawled) == len(runs[source])  # one log per crawl
+    for log in logs[:-2]:  # the last ones may have been stopped with the daemon
+        body = log.read_text(encoding="utf-8")
+        assert "-m crawler crawl" in body and "Spider closed (finished)" in body and "exit code 0" in body
+    assert "-m crawler export" in "".join(log.read_text(encoding="utf-8") for log in logs if log.parent.name == "both")
+    assert (data / "feeds" / "all.atom").exists()
+    assert_archive_consistent(data)
+
+    # /health, served by the daemon: per-source last run, next run, and the daemon's own state.
+    for source in ("zaker-news", "cyol"):
+        entry = health["sources"][source]
+        assert entry["last_run"]["status"] in ("ok", "running") and entry["runs"] >= 2 and entry["next_run"]
+        assert not entry["blocked"] and not entry["backing_off"]
+    assert set(health["sources"]["zaker-news"]["schedules"]) == {"fast", "both"}
+    assert health["daemon"]["pid"] == daemon.proc.pid and health["daemon"]["job_table"] == "feedarchiver_jobs"
+    assert health["schedules"]["both"]["when"] == "every 2s +0.5s jitter"
+
+    listing = run_cli("sources", "--config", str(config), "--data", str(data))
+    assert listing.returncode == 0, listing.stderr
+    assert re.search(r"cyol .*\n.*\n    last run: ok .*\n    state: ok .*\n    next run: \S+ \(both\)", listing.stdout)
+
+    # A second daemon on the same job store refuses to start, with one clear line.
+    with_lock = DaemonProcess("daemon", "--config", str(config), "--data", str(data))
+    daemons.append(with_lock)
+    with_lock.wait_for(lambda: "daemon running" in with_lock.output, "the first daemon")
+    daemon2 = DaemonProcess("daemon", "--config", str(config), "--data", str(data))
+    daemons.append(daemon2)
+    assert daemon2.proc.wait(timeout=30) == 2
+    assert "another daemon is running the schedules" in daemon2.output
+    assert with_lock.stop() == 0
+
+
+def black_hole() -> socket.socket:
+    """A port that accepts connections (the kernel does) but never answers: a hanging server."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    return sock
+
+
+def test_a_hang_is_killed_a_crash_is_recorded_and_both_are_retried(demo_web: DemoWeb, tmp_path: Path,
+                                                                    daemons: list[DaemonProcess]) -> None:
+    data = tmp_path / "data"
+    hole = black_hole()
+    port = hole.getsockname()[1]
+    config = write_config(tmp_path / "daemon.toml", demo_web, f"""
+[sources.hanging]
+kind = "feed"
+urls = ["http://127.0.0.1:{port}/feed.xml"]
+
+[[schedules]]
+name = "hang"
+sources = ["hanging"]
+interval = 1
+timeout = 4  # past Scrapy's start-up, so the SIGTERM meets a crawl stuck on a request
+export_after = false
+
+[[schedules]]
+name = "crash"
+sources = ["cyol"]
+interval = 1
+export_after = false
+""")
+    try:
+        daemon = DaemonProcess("daemon", "--config", str(config), "--data", str(data), "--port", "0",
+                               env={"FEEDARCHIVER_DAEMON_STOP_TIMEOUT": "1"})
+        daemons.append(daemon)
+        daemon.serving()
+        # Kill the first cyol crawl the way the OOM killer would.
+        pid = daemon.wait_for(lambda: daemon.health()["daemon"]["running"].get("crash", {}).get("pid"), "a crawl")
+        os.kill(pid, signal.SIGKILL)
+        daemon.wait_for(lambda: len(finished_runs(data, "hanging")) >= 2
+                        and any(r.status == "ok" for r in finished_runs(data, "cyol")), "retries")
+        health = daemon.health()
+        assert daemon.stop() == 0, daemon.output
+    finally:
+        hole.close()
+
+    hanging = finished_runs(data, "hanging")
+    assert [r.status for r in hanging[:2]] == ["timeout", "timeout"], hanging
+    assert "ran past its timeout" in (hanging[0].last_error or "") and "log logs/hang/" in (hanging[0].last_error or "")
+    assert hanging[0].details["exit_code"] == -signal.SIGKILL  # it hung past the stop grace time too
+    assert_no_overlap(hanging)
+    cyol = finished_runs(data, "cyol")
+    assert cyol[0].status == "crashed" and "killed by SIGKILL" in (cyol[0].last_error or ""), cyol[0]
+    assert "ok" in [r.status for r in cyol[1:]]  # retried at its next slots
+    assert "killed by SIGKILL" in daemon.output and "ran past its timeout" in daemon.output
+    # Two failures in a row: the hanging source is backing off, and /health says so.
+    entry = health["sources"]["hanging"]
+    assert entry["last_run"]["status"] == "timeout" and entry["state"] in ("failing", "backing off")
+    assert health["status"] == "degraded" and "hanging" in health["problems"]
+
+
+def test_sigterm_mid_crawl_leaves_valid_warcs_and_a_consistent_index(tmp_path: Path,
+                                                                    daemons: list[DaemonProcess]) -> None:
+    data = tmp_path / "data"
+    with DemoWeb(latency=0.4) as slow_web:  # slow enough to be caught in the middle of a crawl
+        config = write_config(tmp_path / "daemon.toml", slow_web, """
+[[schedules]]
+name = "aggregators"
+sources = ["qutoutiao-tech", "zaker-news"]
+interval = 60
+timeout = 120
+""")
+        daemon = DaemonProcess("daemon", "--config", str(config), "--data", str(data))
+        daemons.append(daemon)
+
+        def mid_crawl() -> bool:
+            if not list((data / "warc").glob("*.open")) or not (data / "index.sqlite3").exists():
+                return False
+            db = sqlite3.connect(data / "index.sqlite3")
+            try:
+                return bool(db.execute("SELECT count(*) FROM captures").fetchone()[0])
+            except sqlite3.OperationalError:  # tables not created yet
+                return False
+            finally:
+                db.close()
+
+        daemon.wait_for(mid_crawl, "a crawl with stored posts and an open WARC")
+        assert daemon.stop() == 0, daemon.output
+
+    log = next((data / "logs" / "aggregators").glob("*.log")).read_text(encoding="utf-8")
+    assert "Closing spider (shutdown)" in log, log  # stopped in the middle, not after the end
+    assert "exit code 0" in log
+    assert_archive_consistent(data)
+    runs = runs_of(data)
+    for source in ("qutoutiao-tech", "zaker-news"):
+        assert [r.status for r in runs[source]] == ["shutdown"]  # recorded, none left "running"
+    assert not (data / "feeds").exists()  # no export after an interrupted crawl
+    assert "stopping: 1 running crawl(s) finish their current records first" in daemon.output
+
+
+def test_postgresql_job_store_resumes_without_a_burst(demo_web: DemoWeb, tmp_path: Path,
+                                                      daemons: list[DaemonProcess]) -> None:
+    table = f"jobs_{uuid.uuid4().hex[:10]}"
+    data = tmp_path / "data"
+    env = {"FEEDARCHIVER_SCHEDULE_STORE_URL": PG_URL, "FEEDARCHIVER_SCHEDULE_STORE_TABLE": table}
+    # misfire_grace is long so that without coalescing both missed runs would run, one after the other.
+    config = write_config(tmp_path / "daemon.toml", demo_web, """
+[[schedules]]
+name = "papers"
+sources = ["cyol"]
+interval = 5
+misfire_grace = 60
+adaptive = false
+export_after = false
+""")
+    args = ("daemon", "--config", str(config), "--data", str(data))
+    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    try:
+        first = DaemonProcess(*args, env=env)
+        daemons.append(first)
+        first.wait_for(lambda: finished_runs(data, "cyol"), "the first run")
+        assert first.stop() == 0, first.output
+        with engine.connect() as conn:
+            state = pickle.loads(conn.execute(text(f"SELECT job_state FROM {table}")).scalar_one())
+        assert (state["coalesce"], state["max_instances"], state["misfire_grace_time"]) == (True, 1, 60)
+        stored = read_jobs(PG_URL, table)["papers"]
+        assert stored.next_run_time is not None
+
+        # Down over two slots; back half a second after the second, so the next one is 4.5 s away.
+        restart_at = stored.next_run_time + timedelta(seconds=5.5)
+        time.sleep(max(0.0, (restart_at - datetime.now(restart_at.tzinfo)).total_seconds()))
+        before = len(finished_runs(data, "cyol"))
+        second = DaemonProcess(*args, env=env)
+        daemons.append(second)
+        second.wait_for(lambda: "[papers] resumed" in second.output, "the stored job to be resumed")
+        second.wait_for(lambda: len(finished_runs(data, "cyol")) > before, "the catch-up run")
+        time.sleep(max(0.0, (restart_at + timedelta(seconds=4) - datetime.now(restart_at.tzinfo)).total_seconds()))
+        after_restart = [r for r in runs_of(data)["cyol"] if r.started_at >= restart_at - timedelta(seconds=0.2)]
+        assert second.stop() == 0, second.output
+        assert len(after_restart) == 1, f"a burst of missed runs after the restart: {after_restart}"
+        assert "scheduled:" not in second.output  # resumed from PostgreSQL, not scheduled anew
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        engine.dispose()
+
+
+def test_demo_daemon_in_one_command(tmp_path: Path, daemons: list[DaemonProcess]) -> None:
+    data = tmp_path / "demo"
+    demo = DaemonProcess("demo", "--daemon", "--data", str(data), "--port", "0")
+    daemons.append(demo)
+    demo.serving()
+    aggregators = ("qutoutiao-tech", "zaker-news", "qutoutiao-broken")
+
+    def crawled_and_exported() -> dict[str, Any] | None:
+        health = demo.health()
+        done = all((health["sources"][s]["last_run"] or {}).get("finished") for s in aggregators)
+        return health if done and health["daemon"]["last_export"] else None
+
+    health = demo.wait_for(crawled_and_exported, "the first scheduled crawl and export")
+    with urllib.request.urlopen(demo.base_url + "/feeds/all.atom", timeout=10) as response:
+        assert b"<entry>" in response.read()
+    assert demo.stop(signal.SIGINT) == 0, demo.output  # Ctrl-C
+    assert health["sources"]["cyol"]["next_run"] and health["sources"]["cyol"]["schedules"] == ["newspapers"]
+    assert health["sources"]["qutoutiao-broken"]["last_run"]["errors"] >= 1
+    assert not list((data / "warc").glob("*.open"))
+    assert "the daemon crawls them on the schedules in" in demo.output and "daemon stopped" in demo.output
