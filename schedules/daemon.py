@@ -28,7 +28,6 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.config import AppConfig
@@ -38,7 +37,7 @@ from schedules.crawls import ChildProcess, ProcessOutcome, feedarchiver_argv, la
 from schedules.health import RUNS_LOOKED_AT, health_document
 from schedules.polling import poll_state
 from schedules.spec import ScheduleSpec, load_schedules
-from schedules.store import JobInfo, SchedulerLock, engine_url, job_store_url
+from schedules.store import JobInfo, SchedulerLock, db_error, engine_url, job_store_url, safe_url
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +52,6 @@ def run_schedule(schedule: str, fingerprint: str) -> None:
     if daemon is None:
         raise SchedulerError(f"schedule {schedule} fired outside a running daemon")
     daemon.run_schedule(schedule)
-
-
-def _hide_password(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy parses: show only its scheme
-        return url.split(":", 1)[0] + "://…"
 
 
 class Daemon:
@@ -112,8 +104,7 @@ class Daemon:
                 self.scheduler.start(paused=True)
                 self._sync_jobs()
             except SQLAlchemyError as exc:
-                raise SchedulerError(f"cannot use the job store {_hide_password(self.store_url)}: "
-                                     f"{exc.__class__.__name__}: {exc}") from None
+                raise SchedulerError(f"cannot use the job store {safe_url(self.store_url)}: {db_error(exc)}") from None
             if serve is not None:
                 from crawler.serve import make_server
 
@@ -130,7 +121,7 @@ class Daemon:
             self._close()
             raise
         logger.info("daemon running %d schedule(s) from %s; job store %s (table %s)", len(self.specs),
-                    self.config_path, _hide_password(self.store_url), self.table)
+                    self.config_path, safe_url(self.store_url), self.table)
 
     @property
     def server_address(self) -> tuple[str, int] | None:
@@ -362,7 +353,7 @@ class Daemon:
             return {job.id: JobInfo(id=job.id, next_run_time=job.next_run_time, trigger=job.trigger,
                                     kwargs=dict(job.kwargs)) for job in self.scheduler.get_jobs()}
         except SQLAlchemyError as exc:
-            logger.warning("cannot read the job store: %s", exc)
+            logger.warning("cannot read the job store: %s", db_error(exc))
             return {}
 
     def health(self) -> dict[str, Any]:
@@ -378,7 +369,7 @@ class Daemon:
             "pid": os.getpid(),
             "started": self._started.isoformat(timespec="seconds") if self._started else None,
             "stopping": stopping,
-            "job_store": _hide_password(self.store_url),
+            "job_store": safe_url(self.store_url),
             "job_table": self.table,
             "running": children,
             "last_export": self._last_export,

@@ -19,7 +19,7 @@ from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Column, Float, LargeBinary, MetaData, Table, Unicode, create_engine, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -39,6 +39,20 @@ def engine_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def safe_url(url: str) -> str:
+    """A job store URL fit for logs and error lines: no password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy parses: show only its scheme
+        return url.split(":", 1)[0] + "://…"
+
+
+def db_error(exc: SQLAlchemyError) -> str:
+    """The driver's own message, on one line (SQLAlchemy adds the statement and a link on more)."""
+    original = getattr(exc, "orig", None) or exc
+    return f"{type(original).__name__}: " + " ".join(str(original).split())
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -77,7 +91,7 @@ def read_jobs(url: str, table: str) -> dict[str, JobInfo]:
                 jobs[row.id] = JobInfo(id=row.id, next_run_time=state.get("next_run_time"),
                                        trigger=state["trigger"], kwargs=dict(state.get("kwargs") or {}))
     except SQLAlchemyError as exc:
-        raise SchedulerError(f"cannot read the job store {url}: {exc.__class__.__name__}: {exc}") from None
+        raise SchedulerError(f"cannot read the job store {safe_url(url)}: {db_error(exc)}") from None
     finally:
         engine.dispose()
     return jobs
@@ -114,11 +128,12 @@ class SchedulerLock:
             got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
             conn.commit()
         except SQLAlchemyError as exc:
-            raise SchedulerError(f"cannot reach the job store {self.url}: {exc.__class__.__name__}: {exc}") from None
+            raise SchedulerError(f"cannot reach the job store {safe_url(self.url)}: {db_error(exc)}") from None
         if not got:
             conn.close()
             engine.dispose()
-            raise SchedulerError(f"another daemon is running the schedules in {self.url} (table {self.table})")
+            raise SchedulerError(f"another daemon is running the schedules in {safe_url(self.url)} "
+                                 f"(table {self.table})")
         self._conn = conn
         return self
 

@@ -29,7 +29,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demoweb import DemoWeb
 from crawler.index import SourceRun, SqlIndexStore, index_url_for
 from schedules.store import read_jobs
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, Crawl, run_cli
 
 pytestmark = pytest.mark.crawl
 
@@ -67,6 +67,10 @@ class DaemonProcess:
                 raise AssertionError(f"the daemon exited ({self.proc.returncode}) waiting for {what}:\n{self.output}")
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for {what}:\n{self.output}")
+
+    def started(self) -> None:
+        """Up: the daemon has created the index and taken the job store (before that the files may be half-made)."""
+        self.wait_for(lambda: "daemon running" in self.output, "the daemon to start")
 
     def serving(self) -> str:
         def address() -> str:
@@ -221,7 +225,7 @@ adaptive = false
     # A second daemon on the same job store refuses to start, with one clear line.
     with_lock = DaemonProcess("daemon", "--config", str(config), "--data", str(data))
     daemons.append(with_lock)
-    with_lock.wait_for(lambda: "daemon running" in with_lock.output, "the first daemon")
+    with_lock.started()
     daemon2 = DaemonProcess("daemon", "--config", str(config), "--data", str(data))
     daemons.append(daemon2)
     assert daemon2.proc.wait(timeout=30) == 2
@@ -349,6 +353,7 @@ export_after = false
     try:
         first = DaemonProcess(*args, env=env)
         daemons.append(first)
+        first.started()
         first.wait_for(lambda: finished_runs(data, "cyol"), "the first run")
         assert first.stop() == 0, first.output
         with engine.connect() as conn:
@@ -363,7 +368,8 @@ export_after = false
         before = len(finished_runs(data, "cyol"))
         second = DaemonProcess(*args, env=env)
         daemons.append(second)
-        second.wait_for(lambda: "[papers] resumed" in second.output, "the stored job to be resumed")
+        second.started()
+        assert "[papers] resumed" in second.output
         second.wait_for(lambda: len(finished_runs(data, "cyol")) > before, "the catch-up run")
         time.sleep(max(0.0, (restart_at + timedelta(seconds=4) - datetime.now(restart_at.tzinfo)).total_seconds()))
         after_restart = [r for r in runs_of(data)["cyol"] if r.started_at >= restart_at - timedelta(seconds=0.2)]
@@ -396,3 +402,49 @@ def test_demo_daemon_in_one_command(tmp_path: Path, daemons: list[DaemonProcess]
     assert health["sources"]["qutoutiao-broken"]["last_run"]["errors"] >= 1
     assert not list((data / "warc").glob("*.open"))
     assert "the daemon crawls them on the schedules in" in demo.output and "daemon stopped" in demo.output
+
+
+def test_serve_health_and_sources_json_after_a_crawl(crawl: Crawl, tmp_path: Path) -> None:
+    # The crawl's config plus a schedule, as an operator running `serve` beside the daemon has it.
+    config = tmp_path / "scheduled.toml"
+    config.write_text(crawl.config.read_text(encoding="utf-8")
+                      + '\n[[schedules]]\nname = "all"\nsources = "*"\ninterval = 900\n', encoding="utf-8")
+    listing = run_cli("sources", "--json", "--config", str(config), "--data", str(crawl.data))
+    assert listing.returncode == 0, listing.stderr
+    report = json.loads(listing.stdout)
+    broken = report["sources"]["qutoutiao-broken"]
+    assert broken["last_run"]["status"] == "errors" and "feed_malformed" in broken["last_run"]["last_error"]
+    assert broken["schedules"] == ["all"] and broken["next_run"] is None  # no daemon has run it yet
+    assert report["sources"]["cyol"]["state"] == "ok" and report["sources"]["cyol"]["posts"] > 0
+
+    server = subprocess.Popen([sys.executable, "-m", "crawler", "serve", "--config", str(config), "--data",
+                               str(crawl.data), "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        url = re.search(r"(http://[\d.]+:\d+)/", server.stdout.readline())
+        assert url, "serve did not say where it listens"
+        with urllib.request.urlopen(url.group(1) + "/health", timeout=10) as response:
+            assert response.headers["Cache-Control"] == "no-store"
+            served = json.load(response)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        assert server.stdout is not None
+        server.stdout.close()
+    assert served["sources"] == report["sources"] and served["daemon"] is None
+
+
+def test_the_daemon_refuses_to_start_without_schedules_or_job_store(demo_web: DemoWeb, tmp_path: Path) -> None:
+    def daemon(config: Path, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "crawler", "daemon", "--config", str(config), "--data",
+                               str(tmp_path / "data")], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                              env={**os.environ, **env}, check=False)
+
+    bare = write_config(tmp_path / "bare.toml", demo_web, "")
+    result = daemon(bare)
+    assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("feedarchiver: no [[schedules]]")
+    scheduled = write_config(tmp_path / "s.toml", demo_web, '[[schedules]]\nname = "a"\nsources = ["cyol"]\n'
+                                                          'interval = 60\n')
+    result = daemon(scheduled, FEEDARCHIVER_SCHEDULE_STORE_URL="postgresql://postgres@127.0.0.1:1/test")
+    assert result.returncode == 2 and "feedarchiver: cannot reach the job store" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -241,11 +241,12 @@ def _now() -> datetime:
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets `serve` and `export` read while a crawl writes; busy_timeout waits out short locks.
     cursor = dbapi_connection.cursor()
+    # busy_timeout first: switching to WAL needs a lock that another process creating the file may hold.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     # In WAL mode NORMAL never corrupts the database; a power cut can only lose the last commits, which
     # the next crawl redoes from the (fsynced) WARCs. FULL costs an fsync per post on the reactor thread.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
