@@ -8,6 +8,7 @@ Scrapy reads a second SIGINT/SIGTERM as "stop now, uncleanly", so the daemon sen
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -66,6 +67,7 @@ class ChildProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._term_at: float | None = None
+        self._stop_at: float | None = None  # a SIGTERM asked for later (see stop)
         self._stopped = False
         self._timed_out = False
 
@@ -84,11 +86,15 @@ class ChildProcess:
                                           env=env, start_new_session=True)
         self._started = time.monotonic()
 
-    def stop(self) -> None:
-        """Ask the child to finish cleanly (once); it is killed if it has not exited ``grace`` seconds later."""
+    def stop(self, after: float = 0.0) -> None:
+        """Ask the child to finish cleanly: one SIGTERM now (or ``after`` seconds from now, if it has not
+        exited by then); it is killed if it has not exited ``grace`` seconds after the SIGTERM."""
         with self._lock:
             self._stopped = True
-            self._terminate()
+            if after <= 0:
+                self._terminate()
+            else:
+                self._stop_at = min(self._stop_at or math.inf, time.monotonic() + after)
 
     def kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -115,6 +121,8 @@ class ChildProcess:
                     self._timed_out = True
                     logger.warning("%s ran past its timeout of %gs: stopping it (log: %s)",
                                    self.label, self.timeout, self.log)
+                    self._terminate()
+                elif self._term_at is None and self._stop_at is not None and now >= self._stop_at:
                     self._terminate()
                 elif self._term_at is not None and now - self._term_at >= self.grace and not killed:
                     logger.error("%s (pid %d) did not stop within %gs of SIGTERM: SIGKILL (log: %s)",

@@ -165,8 +165,9 @@ class Daemon:
                         len(children), ", ".join(name for name, _ in children))
         else:
             logger.info("stopping")
-        for _, child in children:
-            child.stop()
+        for name, child in children:
+            # An export writes each file atomically and is soon done: it may finish within the grace time.
+            child.stop(after=self.stop_timeout / 2 if name.endswith(":export") else 0.0)
         self._close()
         logger.info("daemon stopped")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +17,7 @@ from sqlalchemy import create_engine, text
 from crawler.config import AppConfig, load_config
 from crawler.errors import ConfigError, SchedulerError
 from crawler.index import SourceRun, SqlIndexStore
+from schedules.crawls import ChildProcess, last_line
 from schedules.health import first_slot, health_document
 from schedules.polling import poll_state
 from schedules.spec import ScheduleSpec, load_schedules
@@ -282,3 +285,39 @@ def test_one_daemon_per_postgresql_job_store() -> None:
     assert read_jobs(PG_URL, table) == {}
     with pytest.raises(SchedulerError, match="cannot reach the job store"):
         SchedulerLock("postgresql://postgres@127.0.0.1:1/test", table).acquire()
+
+
+# -- child processes --------------------------------------------------------------------------------
+
+
+def child(tmp_path: Path, code: str, *, timeout: float = 30, grace: float = 5) -> ChildProcess:
+    process = ChildProcess("test", [sys.executable, "-c", code], tmp_path / "logs" / "child.log",
+                           timeout=timeout, grace=grace)
+    process.start("a test child")
+    return process
+
+
+def test_a_child_past_its_timeout_gets_sigterm_then_sigkill(tmp_path: Path) -> None:
+    polite = child(tmp_path, "import time; print('working', flush=True); time.sleep(30)", timeout=0.5)
+    outcome = polite.wait()
+    assert outcome.timed_out and outcome.returncode == -signal.SIGTERM and not outcome.killed
+    assert outcome.describe() == "timed out, killed by SIGTERM"
+    stubborn = child(tmp_path, "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                               "print('ready', flush=True); time.sleep(30)", timeout=0.8, grace=0.5)
+    outcome = stubborn.wait()
+    assert outcome.timed_out and outcome.killed and outcome.returncode == -signal.SIGKILL
+    assert outcome.seconds < 10
+    log = (tmp_path / "logs" / "child.log").read_text(encoding="utf-8")
+    assert log.startswith("# ") and "a test child" in log and "working" in log
+    assert "timed out, killed by SIGKILL" in log and last_line(tmp_path / "logs" / "child.log") == "ready"
+
+
+def test_a_stop_later_lets_a_quick_child_finish(tmp_path: Path) -> None:
+    quick = child(tmp_path, "import time; time.sleep(0.3); print('done')")
+    quick.stop(after=5)
+    outcome = quick.wait()
+    assert outcome.returncode == 0 and outcome.stopped and not outcome.timed_out and outcome.ok
+    slow = child(tmp_path, "import time; time.sleep(30)")
+    slow.stop(after=0.3)
+    outcome = slow.wait()
+    assert outcome.returncode == -signal.SIGTERM and outcome.stopped and not outcome.timed_out
