@@ -243,7 +243,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
             print(f"{name}  [{source.kind}, {', '.join(extras)}]  {source.title}  {' / '.join(source.categories)}")
             for url in source.urls:
                 print(f"    {url}")
-        block = h.get("block")  # a WAF block and its back-off (SourceRunsExtension)
+        block = h["block"]  # a WAF block and its back-off (SourceRunsExtension)
         if block and block["waf"]:
             waiting = (f"backing off until {block['until']}" if block["backing_off"]
                        else f"back-off ended at {block['until']}")

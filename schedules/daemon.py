@@ -34,7 +34,7 @@ from crawler.config import AppConfig
 from crawler.errors import ConfigError, SchedulerError
 from crawler.index import IndexStore, index_url_for, open_index_store
 from schedules.crawls import ChildProcess, ProcessOutcome, feedarchiver_argv, last_line
-from schedules.health import RUNS_LOOKED_AT, health_document
+from schedules.health import RUNS_LOOKED_AT, health_document, held_until
 from schedules.polling import poll_state
 from schedules.spec import ScheduleSpec, load_schedules
 from schedules.store import JobInfo, SchedulerLock, db_error, engine_url, job_store_url, safe_url
@@ -224,6 +224,7 @@ class Daemon:
             return
         now = datetime.now(UTC)
         runs = store.recent_runs(RUNS_LOOKED_AT)
+        states = store.source_states()
         interval, max_factor = spec.nominal_interval(now), spec.max_factor(now)
         due: list[str] = []
         notes: list[str] = []
@@ -233,6 +234,10 @@ class Daemon:
             for source in spec.sources:
                 if source in self._busy:
                     notes.append(f"{source} (still crawling in schedule {self._busy[source]})")
+                    continue
+                if (hold := held_until(states.get(source), now)) is not None:
+                    notes.append(f"{source} (blocked by a {states[source].blocked_by} WAF challenge; backing off "
+                                 f"until {hold.isoformat(timespec='seconds')})")
                     continue
                 state = poll_state(runs.get(source, []), interval, adaptive=spec.adaptive, max_factor=max_factor)
                 if state.not_before is not None and now < state.not_before:

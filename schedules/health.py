@@ -15,8 +15,8 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 
 from crawler.config import AppConfig
-from crawler.index import IndexStore, SourceHealth, SourceRun, index_url_for, open_index_store
-from schedules.polling import PollState, poll_state
+from crawler.index import IndexStore, SourceHealth, SourceRun, SourceState, index_url_for, open_index_store
+from schedules.polling import PollState, is_blocked, poll_state
 from schedules.spec import ScheduleSpec
 from schedules.store import JobInfo
 
@@ -51,21 +51,37 @@ def _last_run(h: SourceHealth | None) -> dict[str, Any] | None:
             "items": h.last_items, "errors": h.last_errors, "last_error": h.last_error}
 
 
+def _block(state: SourceState | None, now: datetime) -> dict[str, Any] | None:
+    if state is None or not (state.blocked_by or state.blocks_total):
+        return None
+    return {"waf": state.blocked_by, "until": _iso(state.blocked_until), "backing_off": state.backing_off(now),
+            "in_row": state.blocks_in_row, "total": state.blocks_total, "last": _iso(state.last_blocked_at)}
+
+
+def held_until(state: SourceState | None, now: datetime) -> datetime | None:
+    """When a WAF block's back-off ends, if the source is in one now."""
+    return state.blocked_until if state is not None and state.backing_off(now) else None
+
+
 def source_report(app: AppConfig, schedules: list[ScheduleSpec], *, health: Mapping[str, SourceHealth],
                   runs: Mapping[str, list[SourceRun]], jobs: Mapping[str, JobInfo],
-                  running: Collection[str] = (), now: datetime | None = None) -> dict[str, dict[str, Any]]:
+                  states: Mapping[str, SourceState] | None = None, running: Collection[str] = (),
+                  now: datetime | None = None) -> dict[str, dict[str, Any]]:
     now = now or datetime.now(UTC)
+    states = states or {}
     report: dict[str, dict[str, Any]] = {}
     for name in sorted(set(app.sources) | set(health)):
         source = app.sources.get(name)
         history = runs.get(name, [])
         member_of = [spec for spec in schedules if name in spec.sources]
+        hold = held_until(states.get(name), now)
         best: tuple[PollState, datetime | None, str] | None = None
         for spec in member_of:
             state = poll_state(history, spec.nominal_interval(now), adaptive=spec.adaptive,
                                max_factor=spec.max_factor(now))
             job = jobs.get(spec.name)
-            slot = first_slot(job.trigger, job.next_run_time, state.not_before) if job else None
+            not_before = max(filter(None, (state.not_before, hold)), default=None)
+            slot = first_slot(job.trigger, job.next_run_time, not_before) if job else None
             if best is None or (slot is not None and (best[1] is None or slot < best[1])):
                 best = (state, slot, spec.name)
         if best is None:
@@ -73,6 +89,10 @@ def source_report(app: AppConfig, schedules: list[ScheduleSpec], *, health: Mapp
             state = poll_state(history, timedelta(days=1), adaptive=False, max_factor=1)
             best = (state, None, "")
         state, slot, schedule = best
+        if hold is not None:
+            waf = states[name].blocked_by
+            state = PollState("blocked", state.factor, hold, f"blocked by a {waf} WAF challenge; backing off until "
+                              f"{_iso(hold)}")
         h = health.get(name)
         entry: dict[str, Any] = {
             "title": source.title if source else name,
@@ -82,8 +102,9 @@ def source_report(app: AppConfig, schedules: list[ScheduleSpec], *, health: Mapp
             "schedules": [spec.name for spec in member_of],
             "state": "running" if name in running else state.state,
             "reason": state.reason,
-            "blocked": bool(history and history[0].details.get("blocked")),
-            "backing_off": state.backing_off,
+            "blocked": hold is not None or bool(history and is_blocked(history[0])),
+            "backing_off": hold is not None or state.backing_off,
+            "block": _block(states.get(name), now),
             "poll_every_slots": state.factor,
             "last_run": _last_run(h),
             "runs": h.runs if h else 0,
@@ -106,7 +127,9 @@ def health_document(app: AppConfig, schedules: list[ScheduleSpec], store: IndexS
     now = now or datetime.now(UTC)
     health = store.source_health() if store is not None else {}
     runs = store.recent_runs(RUNS_LOOKED_AT) if store is not None else {}
-    sources = source_report(app, schedules, health=health, runs=runs, jobs=jobs, running=running, now=now)
+    states = store.source_states() if store is not None else {}
+    sources = source_report(app, schedules, health=health, runs=runs, jobs=jobs, states=states, running=running,
+                            now=now)
     problems = sorted(name for name, s in sources.items()
                       if s["state"] in ("failing", "backing off", "blocked"))
     return {

@@ -2,7 +2,8 @@
 
 Like Miniflux, a source is polled less when it has nothing new and backed off when it fails:
 - failing (failed, crashed, timed out, or blocked by a WAF) k runs in a row: the first failure is
-  retried at the next slot; then the source waits 2, 4, 8 … slots, up to the schedule's maximum;
+  retried at the next slot; then the source waits 2, 4, 8 … slots, up to the schedule's maximum
+  (a WAF block also holds the source until its `block_backoff` ends: see SourceRunsExtension);
 - adaptive schedules: after two runs in a row that stored nothing new, 2, 4, 8 … slots likewise;
 - anything new, or a run cut short (shutdown, interrupted), puts it back on every slot.
 """
@@ -15,7 +16,8 @@ from datetime import datetime, timedelta
 
 from crawler.index import SourceRun
 
-FAILED = frozenset({"failed", "crashed", "timeout"})
+FAILED = frozenset({"failed", "crashed", "timeout", "blocked"})
+HELD = "backing_off"  # the crawl held the source back after a WAF block: not a run of it at all
 COMPLETED = frozenset({"ok", "errors"})
 FRESH = ("new", "changed", "duplicate")  # index outcomes that mean the source showed something new
 
@@ -62,6 +64,7 @@ def _streak(runs: list[SourceRun], test: Callable[[SourceRun], bool]) -> int:
 def poll_state(runs: list[SourceRun], interval: timedelta, *, adaptive: bool = True,
                max_factor: int = 8) -> PollState:
     """Where a source stands, from its runs (newest first) and its schedule's time between runs."""
+    runs = [run for run in runs if run.status != HELD]
     if not runs:
         return PollState("never run", 1, None, "no run recorded yet")
     latest = runs[0]

@@ -110,8 +110,8 @@ def daemons() -> Iterator[list[DaemonProcess]]:
         daemon.close()
 
 
-def write_config(path: Path, web: DemoWeb, schedules: str, settings: str = "") -> Path:
-    path.write_text(f"[settings]\n{settings}\n" + web.sources_toml() + "\n" + schedules, encoding="utf-8")
+def write_config(path: Path, web: DemoWeb, schedules: str) -> Path:
+    path.write_text(web.sources_toml() + "\n" + schedules, encoding="utf-8")
     return path
 
 
@@ -263,17 +263,24 @@ name = "crash"
 sources = ["cyol"]
 interval = 1
 export_after = false
+
+[[schedules]]
+name = "waf"
+sources = ["zaker-blocked"]
+interval = 1
+export_after = false
 """)
     try:
         daemon = DaemonProcess("daemon", "--config", str(config), "--data", str(data), "--port", "0",
-                               env={"FEEDARCHIVER_DAEMON_STOP_TIMEOUT": "1"})
+                               env={"FEEDARCHIVER_DAEMON_STOP_TIMEOUT": "1", "FEEDARCHIVER_DAEMON_MAX_CRAWLS": "3"})
         daemons.append(daemon)
         daemon.serving()
         # Kill the first cyol crawl the way the OOM killer would.
         pid = daemon.wait_for(lambda: daemon.health()["daemon"]["running"].get("crash", {}).get("pid"), "a crawl")
         os.kill(pid, signal.SIGKILL)
         daemon.wait_for(lambda: len(finished_runs(data, "hanging")) >= 2
-                        and any(r.status == "ok" for r in finished_runs(data, "cyol")), "retries")
+                        and any(r.status == "ok" for r in finished_runs(data, "cyol"))
+                        and "skipping zaker-blocked" in daemon.output, "retries, and the blocked source skipped")
         health = daemon.health()
         assert daemon.stop() == 0, daemon.output
     finally:
@@ -292,6 +299,14 @@ export_after = false
     entry = health["sources"]["hanging"]
     assert entry["last_run"]["status"] == "timeout" and entry["state"] in ("failing", "backing off")
     assert health["status"] == "degraded" and "hanging" in health["problems"]
+    # A WAF block holds the source for its block_backoff: the daemon does not even start a crawl of it.
+    blocked = finished_runs(data, "zaker-blocked")
+    assert [r.status for r in blocked] == ["blocked"] and blocked[0].details["blocked"] == "safeline"
+    assert "[waf] skipping zaker-blocked (blocked by a safeline WAF challenge; backing off until" in daemon.output
+    entry = health["sources"]["zaker-blocked"]
+    assert entry["state"] == "blocked" and entry["blocked"] and entry["backing_off"]
+    assert entry["block"]["waf"] == "safeline" and entry["next_run"] >= entry["block"]["until"]
+    assert "zaker-blocked" in health["problems"]
 
 
 def test_sigterm_mid_crawl_leaves_valid_warcs_and_a_consistent_index(tmp_path: Path,

@@ -172,8 +172,12 @@ def test_first_failure_is_retried_at_the_next_slot_then_backs_off() -> None:
 
 
 def test_blocked_runs_back_off_and_say_so() -> None:
-    state = poll_state([run(0, "errors", blocked=1), run(1, "errors", blocked=2)], SLOT)
+    state = poll_state([run(0, "blocked", blocked="safeline"), run(1, "blocked", blocked="safeline")], SLOT)
     assert state.state == "blocked" and state.factor == 2 and state.backing_off
+    # Runs in which the crawl held the source back (its WAF back-off) are no runs of it at all.
+    held = poll_state([run(0, "backing_off"), run(1, "backing_off"), run(2, "blocked", blocked="safeline"),
+                       fresh(3)], SLOT)
+    assert (held.state, held.factor) == ("blocked", 1)
 
 
 def test_quiet_sources_are_polled_less_only_when_adaptive() -> None:
@@ -213,6 +217,10 @@ def test_health_document_from_real_runs(tmp_path: Path) -> None:
                              last_error="crawl process failed (killed by SIGKILL)")
         run_id = store.start_run("beta")
         store.finish_run(run_id, status="ok", items=4, errors=0, details={"stored/new": 4}, last_error=None)
+        run_id = store.start_run("gamma")
+        store.finish_run(run_id, status="blocked", items=0, errors=1, details={"blocked": "safeline"},
+                         last_error="blocked: a safeline WAF challenge")
+        block = store.record_block("gamma", "safeline", 7200)
         now = datetime.now(UTC)
         job = JobInfo(id="agg", next_run_time=now + timedelta(seconds=30),
                       trigger=IntervalTrigger(seconds=600, start_date=now + timedelta(seconds=30), timezone=UTC))
@@ -227,9 +235,13 @@ def test_health_document_from_real_runs(tmp_path: Path) -> None:
     assert datetime.fromisoformat(alpha["next_run"]) >= now + timedelta(seconds=600 * 3)
     assert beta["state"] == "ok" and beta["next_run"] == (now + timedelta(seconds=30)).isoformat(timespec="seconds")
     assert beta["last_run"]["items"] == 4 and beta["schedules"] == ["agg"]
-    assert gamma["state"] == "unscheduled" and gamma["next_run"] is None
+    # Not in a schedule, and held by its WAF back-off (SourceRunsExtension's source_state).
+    assert gamma["state"] == "blocked" and gamma["blocked"] and gamma["backing_off"] and gamma["next_run"] is None
+    assert gamma["block"]["waf"] == "safeline" and gamma["block"]["in_row"] == 1
+    assert block.blocked_until is not None and gamma["block"]["until"] == block.blocked_until.isoformat(
+        timespec="seconds")
     assert off["state"] == "disabled"
-    assert doc["status"] == "degraded" and doc["problems"] == ["alpha"]
+    assert doc["status"] == "degraded" and doc["problems"] == ["alpha", "gamma"]
     assert doc["schedules"]["agg"]["sources"] == ["alpha", "beta"]
 
 
