@@ -295,15 +295,17 @@ class Daemon:
                 message += f": {reason}"
         message += f"; log {self._rel(outcome.log)}"
         extra = {"exit_code": outcome.returncode, "log": self._rel(outcome.log)}
+        failed = int(status != "interrupted")  # stopping a crawl is no error of the source's
         for source in sources:
             mine = runs.get(source, [])
             if not mine:  # died before its spider opened: nothing recorded it
                 run_id = self._store.start_run(source)
-                self._store.finish_run(run_id, status=status, items=0, errors=1, details=extra, last_error=message)
+                self._store.finish_run(run_id, status=status, items=0, errors=failed, details=extra,
+                                       last_error=message)
             for run in mine:
                 # A graceful stop after the timeout is recorded by the spider as "shutdown": it was a timeout.
                 if run.status == "running" or (outcome.timed_out and run.status == "shutdown"):
-                    self._store.finish_run(run.id, status=status, items=run.items, errors=run.errors + 1,
+                    self._store.finish_run(run.id, status=status, items=run.items, errors=run.errors + failed,
                                            details={**run.details, **extra}, last_error=message)
         level = logging.INFO if outcome.stopped and not outcome.timed_out else logging.WARNING
         logger.log(level, "[%s] %s: %s", name, ", ".join(sources), message)

@@ -220,7 +220,10 @@ adaptive = false
 
     listing = run_cli("sources", "--config", str(config), "--data", str(data))
     assert listing.returncode == 0, listing.stderr
-    assert re.search(r"cyol .*\n.*\n    last run: ok .*\n    state: ok .*\n    next run: \S+ \(both\)", listing.stdout)
+    # (its last run may be the one the stop interrupted)
+    assert re.search(r"cyol .*\n.*\n    last run: (ok|shutdown|interrupted) .*\n(    last error: .*\n)?"
+                     r"    state: \w+ .*\n"
+                     r"    next run: \S+ \(both\); schedules: both\n", listing.stdout), listing.stdout
 
     # A second daemon on the same job store refuses to start, with one clear line.
     with_lock = DaemonProcess("daemon", "--config", str(config), "--data", str(data))
@@ -289,7 +292,9 @@ export_after = false
     hanging = finished_runs(data, "hanging")
     assert [r.status for r in hanging[:2]] == ["timeout", "timeout"], hanging
     assert "ran past its timeout" in (hanging[0].last_error or "") and "log logs/hang/" in (hanging[0].last_error or "")
-    assert hanging[0].details["exit_code"] == -signal.SIGKILL  # it hung past the stop grace time too
+    first_log = (data / hanging[0].details["log"]).read_text(encoding="utf-8")
+    if "Spider opened" in first_log:  # hung in a request (not still starting up, on a loaded machine)
+        assert hanging[0].details["exit_code"] == -signal.SIGKILL  # and past the stop grace time too
     assert_no_overlap(hanging)
     cyol = finished_runs(data, "cyol")
     assert cyol[0].status == "crashed" and "killed by SIGKILL" in (cyol[0].last_error or ""), cyol[0]
@@ -377,20 +382,24 @@ export_after = false
         stored = read_jobs(PG_URL, table)["papers"]
         assert stored.next_run_time is not None
 
-        # Down over two slots; back half a second after the second, so the next one is 4.5 s away.
-        restart_at = stored.next_run_time + timedelta(seconds=5.5)
+        # Down over two slots (both within the grace time), then back.
+        missed = [stored.next_run_time, stored.next_run_time + timedelta(seconds=5)]
+        restart_at = missed[-1] + timedelta(seconds=0.5)
         time.sleep(max(0.0, (restart_at - datetime.now(restart_at.tzinfo)).total_seconds()))
         before = len(finished_runs(data, "cyol"))
-        second = DaemonProcess(*args, env=env)
+        second = DaemonProcess(*args, "-v", env=env)  # -v: APScheduler logs each run time it executes
         daemons.append(second)
         second.started()
         assert "[papers] resumed" in second.output
-        second.wait_for(lambda: len(finished_runs(data, "cyol")) > before, "the catch-up run")
-        time.sleep(max(0.0, (restart_at + timedelta(seconds=4) - datetime.now(restart_at.tzinfo)).total_seconds()))
-        after_restart = [r for r in runs_of(data)["cyol"] if r.started_at >= restart_at - timedelta(seconds=0.2)]
-        assert second.stop() == 0, second.output
-        assert len(after_restart) == 1, f"a burst of missed runs after the restart: {after_restart}"
         assert "scheduled:" not in second.output  # resumed from PostgreSQL, not scheduled anew
+        second.wait_for(lambda: len(finished_runs(data, "cyol")) > before, "the catch-up run")
+        assert second.stop() == 0, second.output
+        executed = [datetime.fromisoformat(when) for when in
+                    re.findall(r'Running job "papers [^\n]*" \(scheduled at ([^)]+)\)', second.output)]
+        # Coalesced: the latest missed slot runs once; the one before it is not run as well.
+        late = [when for when in executed if when < restart_at]
+        assert len(late) == 1, f"a burst of missed runs after the restart: {executed}"
+        assert abs((late[0] - missed[-1]).total_seconds()) < 1
     finally:
         with engine.begin() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
