@@ -135,8 +135,9 @@ def assert_no_overlap(runs: list[SourceRun]) -> None:
         assert later.started_at >= earlier.finished_at, f"runs {earlier.id} and {later.id} overlap"
 
 
-def assert_archive_consistent(data: Path) -> None:
-    """Finished WARCs that warcio accepts, and every capture in the index pointing at its record."""
+def assert_archive_consistent(data: Path, config: Path) -> None:
+    """Finished WARCs that warcio accepts, every capture in the index pointing at its record, and
+    `feedarchiver verify` content."""
     warc_dir = data / "warc"
     assert not list(warc_dir.glob("*.open")), "a WARC was left open"
     files = sorted(warc_dir.glob("*.warc.gz"))
@@ -159,7 +160,11 @@ def assert_archive_consistent(data: Path) -> None:
         records = list(ArchiveIterator(io.BytesIO(chunk)))
         assert len(records) == 1
         assert records[0].rec_headers.get_header("WARC-Record-ID") == record_id
-        assert records[0].rec_type == "response" and records[0].rec_headers.get_header("WARC-Target-URI") == url
+        # A page seen before is a revisit; a browser-rendered one a resource (urn:dom:URL).
+        assert records[0].rec_type in ("response", "revisit", "resource")
+        assert records[0].rec_headers.get_header("WARC-Target-URI").removeprefix("urn:dom:") == url
+    verify = run_cli("verify", "--data", str(data), "--config", str(config))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
 def test_two_sources_run_on_schedule_never_overlapping(demo_web: DemoWeb, tmp_path: Path,
@@ -207,7 +212,7 @@ adaptive = false
         assert "-m crawler crawl" in body and "Spider closed (finished)" in body and "exit code 0" in body
     assert "-m crawler export" in "".join(log.read_text(encoding="utf-8") for log in logs if log.parent.name == "both")
     assert (data / "feeds" / "all.atom").exists()
-    assert_archive_consistent(data)
+    assert_archive_consistent(data, config)
 
     # /health, served by the daemon: per-source last run, next run, and the daemon's own state.
     for source in ("zaker-news", "cyol"):
@@ -345,7 +350,7 @@ timeout = 120
     log = next((data / "logs" / "aggregators").glob("*.log")).read_text(encoding="utf-8")
     assert "Closing spider (shutdown)" in log, log  # stopped in the middle, not after the end
     assert "exit code 0" in log
-    assert_archive_consistent(data)
+    assert_archive_consistent(data, config)
     runs = runs_of(data)
     for source in ("qutoutiao-tech", "zaker-news"):
         assert [r.status for r in runs[source]] == ["shutdown"]  # recorded, none left "running"
