@@ -46,7 +46,16 @@ def strip_trailers(text: str) -> str:
 
 def normalise(text: str) -> str:
     """NFKC, trailers dropped, lower-cased, every whitespace, punctuation and symbol character removed."""
-    text = strip_trailers(unicodedata.normalize("NFKC", text))
+    return _refold(strip_trailers(unicodedata.normalize("NFKC", text)))
+
+
+def normalise_lines(text: str) -> list[str]:
+    """``normalise`` line by line, empty lines left out: what near-duplicate detection compares."""
+    lines = (_refold(line) for line in strip_trailers(unicodedata.normalize("NFKC", text)).splitlines())
+    return [line for line in lines if line]
+
+
+def _refold(text: str) -> str:
     folded = _fold(text.casefold())
     # Removing spaces can bring a base letter next to a combining mark NFKC then composes ("E¯").
     return _fold(unicodedata.normalize("NFKC", folded))
