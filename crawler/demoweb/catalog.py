@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-HOSTS: tuple[str, ...] = ("qutoutiao", "zaker", "cyol", "gbknews", "img", "mmbiz", "broken")
+HOSTS: tuple[str, ...] = ("qutoutiao", "zaker", "cyol", "gbknews", "img", "mmbiz", "broken", "kuaixun")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class Story:
     source_name: str = field(default="", kw_only=True)  # publisher named by the 来源 attribution
     author: str = field(default="", kw_only=True)  # reporter, where the page names one
     linked: bool = field(default=True, kw_only=True)  # the copies link the original (else only an API names it)
+    # Near-duplicate copies, "host:/path": the story edited, trimmed, extended or re-wrapped. Their text
+    # hashes differently from the story's, so each is a post of its own in the same story cluster.
+    variants: tuple[str, ...] = field(default=(), kw_only=True)
 
     @property
     def pages(self) -> tuple[str, ...]:
@@ -42,6 +45,7 @@ STORIES: tuple[Story, ...] = (
         published="2026-11-20T08:15:00+08:00",
         source_name="中国青年报",
         author="李晓晴",
+        variants=("kuaixun:/news/2026-11-20/doc-ikxdron8810342.shtml",),  # edited, re-wrapped, extended
     ),
     Story(
         "gbk-origin",
@@ -69,6 +73,7 @@ STORIES: tuple[Story, ...] = (
         published="2026-11-19T19:30:00+08:00",
         source_name="中国青年报",
         author="王梦瑶",
+        variants=("kuaixun:/news/2026-11-19/doc-ikxnigh8806518.shtml",),  # trimmed
     ),
     Story(
         "redirected",
@@ -134,6 +139,40 @@ STORIES: tuple[Story, ...] = (
         published="2026-11-21T10:40:00+08:00",
         source_name="江西发布",
     ),
+    # Portal copies (kuaixun) share one template whose advert and disclaimer survive extraction; each of
+    # these is a different story although it shares a topic with another story or the template.
+    Story(
+        "kuaixun-night-school",  # same topic as "zaker-cyol"
+        "成都“青年夜校”秋季班开课 非遗、咖啡拉花课程最抢手",
+        None,
+        ("kuaixun:/news/2026-11-18/doc-ikxcdny8801977.shtml",),
+        published="2026-11-18T22:10:00+08:00",
+        source_name="成都日报",
+    ),
+    Story(
+        "kuaixun-battery",  # same topic as "no-link"
+        "首条GWh级钠离子电池产线在皖投产 电芯成本较锂电低约三成",
+        None,
+        ("kuaixun:/news/2026-11-20/doc-ikxbatt8811256.shtml",),
+        published="2026-11-20T16:30:00+08:00",
+        source_name="新安晚报",
+    ),
+    Story(
+        "kuaixun-snow",  # a short brief: the template is a large part of its text
+        "江城今冬首场降雪到来 气象部门发布道路结冰黄色预警",
+        None,
+        ("kuaixun:/news/2026-11-22/doc-ikxsnow8820417.shtml",),
+        published="2026-11-22T07:15:00+08:00",
+        source_name="江城晚报",
+    ),
+    Story(
+        "kuaixun-marathon",  # another short brief from the same local paper
+        "2027江城马拉松12月1日开放报名 全程名额1.5万个",
+        None,
+        ("kuaixun:/news/2026-11-21/doc-ikxmara8817093.shtml",),
+        published="2026-11-21T11:00:00+08:00",
+        source_name="江城晚报",
+    ),
 )
 
 # Source name (as in sources.toml) -> the feed it reads.
@@ -142,6 +181,7 @@ FEEDS: dict[str, str] = {
     "zaker-news": "zaker:/feed.atom",
     "cyol": "cyol:/feed.json",
     "qutoutiao-broken": "qutoutiao:/rss/broken.xml",
+    "kuaixun": "kuaixun:/rss.xml",
 }
 
 # Links that do not simply answer 200 with a page.

@@ -86,6 +86,13 @@ IMAGES: dict[str, ImageSpec] = {
     "/202611/135d2d6c0f6a6c60a8fe40fe_1024.png": ImageSpec(64, 48, (90, 20, 110)),  # zaker-meteor
     # Its animated version (data-gif-url; the demo draws PNGs only, so a distinct still stands in).
     "/202611/135d2d6c0f6a6c60a8fe40fe_gif.png": ImageSpec(64, 48, (110, 40, 130)),  # zaker-meteor
+    # Kuaixun (a portal re-syndicating publishers) re-uploads and its own briefs.
+    "/kuaixun/2026/11/20/5b1f0c2a9d7e4e18.png": _DRONE_STUDENT,
+    "/kuaixun/2026/11/19/0d6e2b7f41a95c33.png": _NIGHT_SCHOOL,
+    "/kuaixun/2026/11/18/9a3c5e1d77b24f60.png": ImageSpec(300, 200, (176, 58, 46)),  # kuaixun-night-school
+    "/kuaixun/2026/11/20/e27f90c4b1d35a86.png": ImageSpec(240, 150, (23, 32, 42)),  # kuaixun-battery
+    "/kuaixun/2026/11/22/41c8d0a6f3e95b27.png": ImageSpec(200, 120, (189, 195, 199)),  # kuaixun-snow
+    "/kuaixun/2026/11/21/7f2b94e0c6d18a53.png": ImageSpec(220, 140, (230, 67, 52)),  # kuaixun-marathon
     # ZAKER's lazy-loading placeholder (the src= of every lazy <img>): not a story picture.
     "/static/zaker/loading.png": ImageSpec(16, 16, (220, 220, 220)),
     # zaker-wechat: the still frame of the GIF, a srcset pair, a <noscript> fallback, a

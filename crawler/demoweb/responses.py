@@ -42,6 +42,7 @@ SERVER_NAMES: dict[str, str] = {
     "img": "JSP3/2.0.14",
     "mmbiz": "NWS_SPMid",
     "broken": "demoweb-broken",
+    "kuaixun": "openresty",
 }
 
 # Headers a host adds to every answer. ZAKER sets two cookies so archivers must keep repeated headers.
