@@ -19,6 +19,7 @@ from lxml import etree
 
 from crawler.dates import DEFAULT_TZ, zone
 from crawler.errors import ConfigError
+from crawler.neardup import DEFAULT_THRESHOLD
 
 SOURCE_KINDS = ("feed", "list", "qutoutiao", "zaker")
 ImageReferer = Literal["page", "origin", "none"]
@@ -98,6 +99,7 @@ class Settings:
     """Global settings (the ``[settings]`` table, overridable as FEEDARCHIVER_<KEY>)."""
 
     index_url: str = ""  # empty: sqlite:///DATA/index.sqlite3
+    story_threshold: float = DEFAULT_THRESHOLD  # similarity (0..1) from which two posts are one story
     feed_length: int = 50  # entries per Atom document
     feed_title: str = "feedarchiver"
     tag_authority: str = "feedarchiver.invalid"  # tag: URI authority (RFC 4151) of entry and feed ids
@@ -236,6 +238,11 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
             if not isinstance(value, list) or not all(isinstance(part, str) for part in value):
                 raise ConfigError(f"setting {key} must be a list of strings, not {value!r}")
             values[key] = tuple(value)
+        elif expected is float and isinstance(value, str | int) and not isinstance(value, bool):
+            try:
+                values[key] = float(value)
+            except ValueError:
+                raise ConfigError(f"setting {key} must be a number, not {value!r}") from None
         elif not isinstance(values[key], expected) or (expected is int and isinstance(values[key], bool)):
             raise ConfigError(f"setting {key} must be a {expected.__name__}, not {value!r}")
     settings = Settings(**values)
@@ -258,6 +265,8 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
             "sqlite", "postgresql"):
         raise ConfigError(f"schedule_store_url must be sqlite:///… or postgresql://…, "
                           f"not {settings.schedule_store_url!r}")
+    if not 0 < settings.story_threshold <= 1:
+        raise ConfigError(f"setting story_threshold must be above 0 and at most 1, not {settings.story_threshold}")
     if settings.index_url and urlsplit(settings.index_url).scheme.split("+")[0] not in ("sqlite", "postgresql"):
         raise ConfigError(f"index_url must be sqlite:///… or postgresql://…, not {settings.index_url!r}")
     return settings

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from crawler.neardup import DEFAULT_THRESHOLD
+
 BOT_NAME = "feedarchiver"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -19,6 +21,8 @@ FEEDARCHIVER_DATA = os.environ.get("FEEDARCHIVER_DATA", "data")
 FEEDARCHIVER_CONFIG = os.environ.get("FEEDARCHIVER_CONFIG", "")
 # Index store URL; empty means sqlite:///DATA/index.sqlite3.
 INDEX_URL = os.environ.get("FEEDARCHIVER_INDEX_URL", "")
+# Similarity score (0..1, crawler/neardup.py) from which two posts are the same story.
+STORY_THRESHOLD = float(os.environ.get("FEEDARCHIVER_STORY_THRESHOLD", DEFAULT_THRESHOLD))
 
 # Capture every exchange to WARC at the wire (WarcCaptureExtension).
 WARC_ENABLED = True

@@ -34,7 +34,9 @@ class SourceRunsExtension:
         if not crawler.settings.getbool("SOURCE_RUNS_ENABLED", True):
             raise NotConfigured("SOURCE_RUNS_ENABLED is off")
         url = index_url_for(data_dir(crawler.settings.get("FEEDARCHIVER_DATA")), crawler.settings.get("INDEX_URL"))
-        ext = cls(open_index_store(url), crawler.stats, crawler.settings.getint("SOURCE_BLOCK_BACKOFF", 3600))
+        threshold = crawler.settings.getfloat("STORY_THRESHOLD")
+        ext = cls(open_index_store(url, story_threshold=threshold), crawler.stats,
+                  crawler.settings.getint("SOURCE_BLOCK_BACKOFF", 3600))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

@@ -1,5 +1,5 @@
-"""The index store: posts (stored once per story content), the URLs they were seen at, their WARC
-captures, and per-source crawl runs. SQLite by default; PostgreSQL by URL."""
+"""The index store: posts (stored once per content hash) in story clusters, the URLs they were seen
+at, their WARC captures, and per-source crawl runs. SQLite by default; PostgreSQL by URL."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from crawler.index.store import (
     SourceState,
     StoredMedia,
     StoredPost,
+    StoredStory,
     UpsertResult,
     Validators,
 )
+from crawler.neardup import DEFAULT_THRESHOLD
 
 __all__ = ["ArchiveFile", "IndexStore", "PostUrl", "SourceHealth", "SourceRun", "SourceState", "SqlIndexStore",
-           "StoredMedia", "StoredPost", "UpsertResult", "Validators", "index_url_for", "open_index_store"]
+           "StoredMedia", "StoredPost", "StoredStory", "UpsertResult", "Validators", "index_url_for", "open_index_store"]
 
 
 def index_url_for(data_dir: Path, configured: str = "") -> str:
@@ -28,6 +30,6 @@ def index_url_for(data_dir: Path, configured: str = "") -> str:
     return configured or f"sqlite:///{(data_dir / 'index.sqlite3').resolve()}"
 
 
-def open_index_store(url: str) -> IndexStore:
+def open_index_store(url: str, *, story_threshold: float = DEFAULT_THRESHOLD) -> IndexStore:
     """Open the store a URL names (sqlite:///PATH or postgresql://…)."""
-    return SqlIndexStore(url)
+    return SqlIndexStore(url, story_threshold=story_threshold)

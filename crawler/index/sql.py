@@ -8,7 +8,7 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -18,7 +18,9 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -27,7 +29,9 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -44,11 +48,16 @@ from crawler.index.store import (
     SourceState,
     StoredMedia,
     StoredPost,
+    StoredStory,
     UpsertResult,
     Validators,
 )
 from crawler.items import MediaRef, PostItem, WarcRef
 from crawler.warc import PayloadRecord
+from crawler.neardup import DEFAULT_THRESHOLD
+
+if TYPE_CHECKING:
+    from crawler.index.stories import StoryClusterer
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +104,8 @@ posts = Table(
     Column("summary", Text),
     Column("lead_image", Text),
     Column("first_seen", UtcDateTime, nullable=False),
+    # The story cluster (crawler/index/stories.py); NULL only until a migrated index is backfilled.
+    Column("story_id", Integer, ForeignKey("stories.id"), index=True),
 )
 
 post_urls = Table(
@@ -146,6 +157,45 @@ post_media = Table(
     Column("url", Text, nullable=False, index=True),
     Column("position", Integer, nullable=False),
     UniqueConstraint("post_id", "media_id"),
+)
+
+# -- story clusters (crawler/index/stories.py) ----------------------------------------------------------
+
+stories = Table(
+    "stories", metadata,
+    Column("id", Integer, primary_key=True),
+    # Stable: the key of the post that founded the story; the Atom entry id of all.atom is built from it.
+    Column("key", String(64), nullable=False, unique=True),
+    # The representative: the original publisher's copy when known, else the earliest post.
+    Column("post_id", Integer, ForeignKey("posts.id", use_alter=True), nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+)
+
+post_signatures = Table(
+    "post_signatures", metadata,
+    Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+    Column("shingles", Integer, nullable=False),  # distinct shingles the signature was computed over
+    Column("signature", LargeBinary, nullable=False),  # MinHash, NUM_PERM little-endian uint32
+)
+
+# The LSH index: one row per (band bucket, post); a lookup is an index search on `bucket`.
+post_bands = Table(
+    "post_bands", metadata,
+    Column("bucket", BigInteger, nullable=False),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False),
+    PrimaryKeyConstraint("bucket", "post_id"),
+    sqlite_with_rowid=False,
+)
+
+# Short lines per site and how many stories of that site used them: from two on, they are template.
+site_lines = Table(
+    "site_lines", metadata,
+    Column("site", String(255), nullable=False),
+    Column("line_key", BigInteger, nullable=False),
+    Column("story_id", Integer, nullable=False),  # the last story that used the line
+    Column("stories", Integer, nullable=False),
+    PrimaryKeyConstraint("site", "line_key"),
+    sqlite_with_rowid=False,
 )
 
 source_runs = Table(
@@ -251,11 +301,19 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Serialises story assignment between processes sharing one PostgreSQL index (SQLite has one writer).
+_ADVISORY_LOCK = 0x66617374_6F727931  # "fastory1"
+
+
 class SqlIndexStore:
     """IndexStore over SQLAlchemy (sqlite:///PATH, postgresql://…)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, story_threshold: float = DEFAULT_THRESHOLD) -> None:
+        # stories.py builds on this module's tables, hence the import here.
+        from crawler.index.stories import StoryClusterer
+
         self.url = url
+        self.clusterer: StoryClusterer = StoryClusterer(story_threshold)
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         elif url.startswith("sqlite:///"):
@@ -265,8 +323,27 @@ class SqlIndexStore:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _set_sqlite_pragmas)
             metadata.create_all(self.engine)
+            self._migrate()
         except SQLAlchemyError as exc:
             raise IndexStoreError(f"cannot open index store {self.url}: {exc.__class__.__name__}: {exc}") from None
+
+    def _migrate(self) -> None:
+        """Bring an index written by an earlier version up to date (create_all adds tables, not columns)."""
+        with self.engine.begin() as conn:
+            if "story_id" not in {c["name"] for c in inspect(conn).get_columns("posts")}:
+                logger.info("Index %s predates story clusters: adding posts.story_id", self.url)
+                conn.execute(text("ALTER TABLE posts ADD COLUMN story_id INTEGER REFERENCES stories (id)"))
+                for index in posts.indexes:
+                    if index.name == "ix_posts_story_id":
+                        index.create(conn)
+            self._lock(conn)
+            if self.clusterer.count_unassigned(conn):
+                done = self.clusterer.backfill(conn, _now())
+                logger.info("Clustered %d stored posts into stories", done)
+
+    def _lock(self, conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK)))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -279,13 +356,18 @@ class SqlIndexStore:
             raise IndexStoreError(f"post {item.url} has no content hash")
         now = _now()
         with self.engine.begin() as conn:
+            self._lock(conn)
             by_hash = conn.execute(select(posts).where(posts.c.content_hash == item.content_hash)).mappings().first()
             url_rows = conn.execute(select(post_urls).where(post_urls.c.url == item.url)).mappings().all()
             own_row = next((r for r in url_rows if r["source"] == item.source), None)
+            story: tuple[int | None, str] = (None, "")
             if by_hash is not None:
                 post_id = by_hash["id"]
                 self._merge(conn, dict(by_hash), item)
                 outcome = "seen" if own_row is not None and own_row["post_id"] == post_id else "duplicate"
+                if by_hash["story_id"] is not None:
+                    self.clusterer.refresh_representative(conn, by_hash["story_id"])  # an original may have come
+                    story = (by_hash["story_id"], "same")
             elif url_rows:
                 # Same URL, new content: the article was edited. Keep its key (the entry id).
                 post_id = url_rows[0]["post_id"]
@@ -295,10 +377,13 @@ class SqlIndexStore:
                     lead_image=item.lead_image,
                 ))
                 outcome = "changed"
+                self.clusterer.reindex(conn, post_id, item.url, item.text)
+                story = (conn.execute(select(posts.c.story_id).where(posts.c.id == post_id)).scalar_one(), "same")
             else:
                 published = item.published
+                new_key = item.content_hash[:20]
                 key = conn.execute(posts.insert().values(
-                    key=item.content_hash[:20], content_hash=item.content_hash, source=item.source, url=item.url,
+                    key=new_key, content_hash=item.content_hash, source=item.source, url=item.url,
                     original_url=item.url if item.role == "original" else item.original_url,
                     has_original=item.role == "original", title=item.title, author=item.author,
                     source_name=item.source_name, published=published,
@@ -309,12 +394,14 @@ class SqlIndexStore:
                 assert key is not None
                 post_id = int(key[0])
                 outcome = "new"
+                assignment = self.clusterer.assign(conn, post_id, new_key, item.url, item.text, now)
+                story = (assignment.story_id, assignment.outcome)
             if url_rows:
                 conn.execute(update(post_urls).where(post_urls.c.url == item.url).values(post_id=post_id))
             self._link_url(conn, post_id, item, own_row, now)
             self._add_captures(conn, post_id, item.captures)
             self._add_media(conn, post_id, item.media, now)
-        return UpsertResult(post_id=post_id, outcome=outcome)
+        return UpsertResult(post_id=post_id, outcome=outcome, story_id=story[0], story_outcome=story[1])
 
     def _merge(self, conn: Connection, row: dict[str, Any], item: PostItem) -> None:
         """Fold another copy into a stored post: the publisher's original wins, gaps are filled."""
@@ -325,6 +412,8 @@ class SqlIndexStore:
             values["author"] = item.author or row["author"]
             values["published"] = item.published or row["published"]
             values["lead_image"] = item.lead_image or row["lead_image"]  # goes with the body it leads
+            # The publisher's own attribution beats what a copy wrote ("中国青年报客户端"); atom:source shows it.
+            values["source_name"] = item.source_name or row["source_name"]
         for key in ("author", "source_name", "published", "summary", "lead_image", "original_url"):
             if row[key] is None and key not in values and getattr(item, key, None):
                 values[key] = getattr(item, key)
@@ -414,40 +503,76 @@ class SqlIndexStore:
             return int(conn.execute(select(func.count()).select_from(posts)).scalar_one())
 
     def posts(self, *, source: str | None = None, limit: int | None = None) -> list[StoredPost]:
-        """Posts newest first (published, else first seen), each with its URLs and captures."""
+        """Posts newest first (published, else first seen), each with its URLs, captures and story."""
         order = func.coalesce(posts.c.published, posts.c.first_seen)
-        query = select(posts).order_by(order.desc(), posts.c.id.desc())
+        query = select(posts.c.id).order_by(order.desc(), posts.c.id.desc())
         if source is not None:
             query = query.where(posts.c.id.in_(select(post_urls.c.post_id).where(post_urls.c.source == source)))
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-            ids = [r["id"] for r in rows]
-            urls: dict[int, list[PostUrl]] = defaultdict(list)
-            refs: dict[int, list[WarcRef]] = defaultdict(list)
-            for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-                for u in conn.execute(select(post_urls).where(post_urls.c.post_id.in_(chunk))
-                                      .order_by(post_urls.c.id)).mappings():
-                    urls[u["post_id"]].append(PostUrl(
-                        url=u["url"], source=u["source"], role=u["role"], feed_entry_id=u["feed_entry_id"],
-                        first_seen=u["first_seen"], last_seen=u["last_seen"]))
-                for c in conn.execute(select(captures).where(captures.c.post_id.in_(chunk))
-                                      .order_by(captures.c.id)).mappings():
-                    refs[c["post_id"]].append(WarcRef(
-                        warc_file=c["warc_file"], offset=c["offset"], length=c["length"],
-                        record_id=c["record_id"], url=c["url"], captured_at=c["captured_at"]))
-        return [
-            StoredPost(
+            ids = list(conn.execute(query).scalars())
+            loaded = self._load_posts(conn, ids)
+        return [loaded[post_id] for post_id in ids]
+
+    def stories(self, *, limit: int | None = None) -> list[StoredStory]:
+        """Stories newest first (their representative's published date, else first seen), with every post."""
+        order = func.coalesce(posts.c.published, posts.c.first_seen)
+        query = (select(stories.c.id, stories.c.key, stories.c.post_id)
+                 .join(posts, posts.c.id == stories.c.post_id).order_by(order.desc(), stories.c.id.desc()))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            members: dict[int, list[int]] = defaultdict(list)
+            story_ids = [r.id for r in rows]
+            for chunk in (story_ids[i:i + 500] for i in range(0, len(story_ids), 500)):
+                for m in conn.execute(select(posts.c.id, posts.c.story_id).where(posts.c.story_id.in_(chunk))
+                                      .order_by(posts.c.first_seen, posts.c.id)):
+                    members[m.story_id].append(m.id)
+            loaded = self._load_posts(conn, [post_id for r in rows for post_id in members[r.id]])
+        result = []
+        for r in rows:
+            representative = loaded[r.post_id]
+            others = [loaded[post_id] for post_id in members[r.id] if post_id != r.post_id]
+            result.append(StoredStory(id=r.id, key=r.key, representative=representative,
+                                      posts=[representative, *others]))
+        return result
+
+    def count_stories(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(stories)).scalar_one())
+
+    def _load_posts(self, conn: Connection, ids: list[int]) -> dict[int, StoredPost]:
+        """The posts with these ids, each with its URLs, captures and story key."""
+        rows: list[Any] = []
+        urls: dict[int, list[PostUrl]] = defaultdict(list)
+        refs: dict[int, list[WarcRef]] = defaultdict(list)
+        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+            rows.extend(conn.execute(select(posts, stories.c.key.label("story_key"))
+                                     .outerjoin(stories, stories.c.id == posts.c.story_id)
+                                     .where(posts.c.id.in_(chunk))).mappings())
+            for u in conn.execute(select(post_urls).where(post_urls.c.post_id.in_(chunk))
+                                  .order_by(post_urls.c.id)).mappings():
+                urls[u["post_id"]].append(PostUrl(
+                    url=u["url"], source=u["source"], role=u["role"], feed_entry_id=u["feed_entry_id"],
+                    first_seen=u["first_seen"], last_seen=u["last_seen"]))
+            for c in conn.execute(select(captures).where(captures.c.post_id.in_(chunk))
+                                  .order_by(captures.c.id)).mappings():
+                refs[c["post_id"]].append(WarcRef(
+                    warc_file=c["warc_file"], offset=c["offset"], length=c["length"],
+                    record_id=c["record_id"], url=c["url"], captured_at=c["captured_at"]))
+        return {
+            r["id"]: StoredPost(
                 id=r["id"], key=r["key"], content_hash=r["content_hash"], source=r["source"], url=r["url"],
-                original_url=r["original_url"], title=r["title"], author=r["author"],
-                source_name=r["source_name"], published=r["published"], updated=r["updated"],
+                original_url=r["original_url"], has_original=r["has_original"], title=r["title"],
+                author=r["author"], source_name=r["source_name"], published=r["published"], updated=r["updated"],
                 categories=json.loads(r["categories"]), body_html=r["body_html"], text=r["text"],
                 summary=r["summary"], lead_image=r["lead_image"], first_seen=r["first_seen"],
-                urls=urls[r["id"]], captures=refs[r["id"]],
+                story_key=r["story_key"], urls=urls[r["id"]], captures=refs[r["id"]],
             )
             for r in rows
-        ]
+        }
 
     # -- the digest index and conditional requests -------------------------------------------------
 

@@ -22,7 +22,7 @@ class PostUrl:
 
 @dataclass(frozen=True, kw_only=True)
 class StoredPost:
-    """One story's content, stored once, with every URL it was seen at."""
+    """One text, stored once per content hash, with every URL it was seen at."""
 
     id: int
     key: str  # stable: the entry id survives re-exports and content edits
@@ -30,6 +30,7 @@ class StoredPost:
     source: str
     url: str
     original_url: str | None
+    has_original: bool = False  # the publisher's own page is among its URLs
     title: str
     author: str | None
     source_name: str | None
@@ -41,12 +42,28 @@ class StoredPost:
     summary: str | None
     lead_image: str | None
     first_seen: datetime
+    story_key: str | None = None  # the story it belongs to (None only before a migrated index is clustered)
     urls: list[PostUrl] = field(default_factory=list)
     captures: list[WarcRef] = field(default_factory=list)
 
     @property
     def sources(self) -> set[str]:
         return {u.source for u in self.urls}
+
+    @property
+    def alternate(self) -> str:
+        """The page readers should open: the original when known, else where it was seen."""
+        return self.original_url or self.url
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredStory:
+    """Near-duplicate posts of one story; the representative stands for it in all.atom."""
+
+    id: int
+    key: str  # stable: the key of the post that founded the story; later copies never change it
+    representative: StoredPost  # the original publisher's copy when known, else the earliest post
+    posts: list[StoredPost]  # the representative first, then the others in the order they were first seen
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +85,10 @@ class StoredMedia:
 class UpsertResult:
     post_id: int
     outcome: str  # "new", "duplicate" (same content seen at another URL), "seen" (same URL again), "changed"
+    story_id: int | None = None
+    # "new" (founded a story), "joined" (a near-duplicate of a stored story), "merged" (bridged stories),
+    # "same" (an existing post: its story is unchanged)
+    story_outcome: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,6 +163,10 @@ class IndexStore(Protocol):
     def upsert_post(self, item: PostItem) -> UpsertResult: ...
 
     def posts(self, *, source: str | None = None, limit: int | None = None) -> list[StoredPost]: ...
+
+    def stories(self, *, limit: int | None = None) -> list[StoredStory]: ...
+
+    def count_stories(self) -> int: ...
 
     def count_posts(self) -> int: ...
 

@@ -1,4 +1,5 @@
-"""Store posts in the index: once per content hash, linked to every URL and source that showed them."""
+"""Store posts in the index: once per content hash, linked to every URL and source that showed them,
+each in the story cluster of its near-duplicates."""
 
 from __future__ import annotations
 
@@ -22,15 +23,19 @@ class IndexStorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexStorePipeline:
         url = index_url_for(data_dir(crawler.settings.get("FEEDARCHIVER_DATA")), crawler.settings.get("INDEX_URL"))
-        return cls(open_index_store(url), crawler.stats)
+        threshold = crawler.settings.getfloat("STORY_THRESHOLD")
+        return cls(open_index_store(url, story_threshold=threshold), crawler.stats)
 
     def process_item(self, item: PostItem) -> PostItem:
         result = self.store.upsert_post(item)
         self.stats.inc_value(f"dedupe/{result.outcome}")
+        if result.story_outcome and result.story_outcome != "same":
+            self.stats.inc_value(f"stories/{result.story_outcome}")
         self.stats.inc_value(f"source/{item.source}/items")
         # Per source too: the daemon polls a source less while its runs store nothing new.
         self.stats.inc_value(f"source/{item.source}/stored/{result.outcome}")
-        logger.debug("Stored %s (%s, post %d)", item.url, result.outcome, result.post_id)
+        logger.debug("Stored %s (%s, post %d, story %s: %s)", item.url, result.outcome, result.post_id,
+                     result.story_id, result.story_outcome)
         return item
 
     def close_spider(self) -> None:
