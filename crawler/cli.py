@@ -10,12 +10,16 @@ import sys
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from crawler import __version__
 from crawler.config import AppConfig, default_sources_path, load_config
-from crawler.errors import FeedArchiverError
+from crawler.errors import ExtractionError, FeedArchiverError
 from crawler.runner import CrawlReport
+
+if TYPE_CHECKING:
+    from crawler.extract import Article
 
 logger = logging.getLogger(__name__)
 DEMO_BASE_PORT = 18700  # fixed demo web ports keep URLs, and so the index, stable between demo runs
@@ -94,7 +98,7 @@ def _export(app: AppConfig, data: Path) -> int:
     from crawler.index import index_url_for, open_index_store
     from exporters import export_all
 
-    store = open_index_store(index_url_for(data, app.settings.index_url))
+    store = open_index_store(index_url_for(data, app.settings.index_url), story_threshold=app.settings.story_threshold)
     try:
         result = export_all(store, app, data)
     finally:
@@ -293,28 +297,69 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_extract(args: argparse.Namespace) -> int:
-    from crawler.encoding import decode_html
-    from crawler.extract import extract_article
-
-    target: str = args.target
+def _fetch_page(target: str, url: str | None) -> tuple[bytes, str | None, str]:
+    """(body, content type, URL) of a page named by URL or saved in a file."""
     if target.startswith(("http://", "https://")):
         request = urllib.request.Request(target, headers={"User-Agent": f"feedarchiver/{__version__}"})
         with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read()
-            content_type = response.headers.get("Content-Type")
-            url = args.url or response.geturl()
-    else:
-        path = Path(target)
-        try:
-            body = path.read_bytes()
-        except OSError as exc:
-            raise FeedArchiverError(f"cannot read {path}: {exc.strerror}") from None
-        content_type = None
-        url = args.url or path.resolve().as_uri()
+            return response.read(), response.headers.get("Content-Type"), url or response.geturl()
+    path = Path(target)
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise FeedArchiverError(f"cannot read {path}: {exc.strerror}") from None
+    return body, None, url or path.resolve().as_uri()
+
+
+def _extract(target: str, url: str | None, timezone: str) -> Article:
+    from crawler.encoding import decode_html
+    from crawler.extract import extract_article
+
+    body, content_type, page_url = _fetch_page(target, url)
     html, _ = decode_html(body, content_type)
-    article = extract_article(html, url, args.timezone)
+    try:
+        return extract_article(html, page_url, timezone)
+    except ExtractionError as exc:
+        raise ExtractionError(f"{target}: {exc}") from None
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    article = _extract(args.target, args.url, args.timezone)
     print(json.dumps(article.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _site(article: Article) -> str | None:
+    """The site a page belongs to: its host (a saved file's canonical URL's), else its og:site_name."""
+    for url in (article.url, article.canonical_url):
+        if url and (host := urlsplit(url).netloc):
+            return host.lower()
+    return article.site_name
+
+
+def cmd_same_story(args: argparse.Namespace) -> int:
+    from crawler.neardup import similarity
+    from crawler.text import normalise_lines
+
+    threshold = args.threshold if args.threshold is not None else load_config(args.config).settings.story_threshold
+    if not 0 < threshold <= 1:
+        raise FeedArchiverError(f"--threshold must be above 0 and at most 1, not {threshold}")
+    a = _extract(args.file_a, args.url_a, args.timezone)
+    b = _extract(args.file_b, args.url_b, args.timezone)
+    same_site = _site(a) is not None and _site(a) == _site(b)
+    result = similarity(normalise_lines(a.text), normalise_lines(b.text), same_site=same_site)
+    print(json.dumps({
+        "same": result.same(threshold),
+        "similarity": round(result.score, 4),
+        "threshold": threshold,
+        "jaccard": round(result.jaccard, 4),
+        "containment": round(result.containment, 4),
+        "same_site": same_site,
+        # Two pages of one site scored on the lines they do not share (the rest may be its template).
+        "own_text_only": result.own_text,
+        "a": {"url": a.url, "title": a.title, "shingles": result.shingles[0]},
+        "b": {"url": b.url, "title": b.title, "shingles": result.shingles[1]},
+    }, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -372,6 +417,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("extract", cmd_extract, "show what the extractor gets from one page, as JSON")
     p.add_argument("target", metavar="URL|FILE", help="a page URL, or a saved HTML file")
     p.add_argument("--url", help="the page's URL when TARGET is a file (resolves relative links)")
+    p.add_argument("--timezone", default="Asia/Shanghai", help="zone for naive dates (default Asia/Shanghai)")
+
+    p = add("same-story", cmd_same_story,
+            "tell whether two pages carry the same story (near-duplicates), as JSON: same, similarity, threshold")
+    p.add_argument("file_a", metavar="FILE_A", help="a saved HTML page (or a URL)")
+    p.add_argument("file_b", metavar="FILE_B", help="the other page")
+    p.add_argument("--url-a", help="FILE_A's URL (its site matters: pages of one site share a template)")
+    p.add_argument("--url-b", help="FILE_B's URL")
+    p.add_argument("--threshold", type=float, help="similarity from which pages are one story "
+                   "(default: story_threshold of the config, 0.5)")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     p.add_argument("--timezone", default="Asia/Shanghai", help="zone for naive dates (default Asia/Shanghai)")
     return parser
 
