@@ -81,16 +81,12 @@ def shingles(lines: Iterable[str], k: int = SHINGLE_SIZE) -> Shingles:
     return np.unique((_fmix64(rolling) >> _U64(32)).astype(np.uint32))
 
 
-def _score(jaccard: float, size_a: int, size_b: int) -> tuple[float, float]:
-    """(score, containment) from the Jaccard resemblance and the two set sizes."""
-    if not size_a or not size_b or jaccard <= 0:
-        return 0.0, 0.0
+def _blend(jaccard: float, containment: float, size_a: int, size_b: int) -> float:
     small, large = sorted((size_a, size_b))
-    containment = min(1.0, jaccard * (size_a + size_b) / (1 + jaccard) / small)
     # Containment counts fully from MIN_SIZE_RATIO on, not at all below half of it: an excerpt of a
     # long article, or one story inside a digest, is wholly contained but not the same story.
     weight = min(1.0, max(0.0, (small / large - MIN_SIZE_RATIO / 2) / (MIN_SIZE_RATIO / 2)))
-    return jaccard + weight * (containment - jaccard) / 2, containment
+    return jaccard + weight * (containment - jaccard) / 2
 
 
 @dataclass(frozen=True)
@@ -112,8 +108,8 @@ def _similarity(a: Shingles, b: Shingles) -> Similarity:
         return Similarity(0.0, 0.0, 0.0, (a.size, b.size))
     common = np.intersect1d(a, b, assume_unique=True).size
     jaccard = common / (a.size + b.size - common)
-    score, containment = _score(jaccard, a.size, b.size)
-    return Similarity(score, jaccard, containment, (a.size, b.size))
+    containment = common / min(a.size, b.size)
+    return Similarity(_blend(jaccard, containment, a.size, b.size), jaccard, containment, (a.size, b.size))
 
 
 def template_shingles(template: Iterable[str], k: int = SHINGLE_SIZE) -> Shingles:
@@ -158,7 +154,10 @@ def similarity(a: Sequence[str], b: Sequence[str], *, same_site: bool = False, t
 
 def estimated_score(jaccard: float, size_a: int, size_b: int) -> float:
     """The score that a Jaccard estimate (from signatures) and the set sizes imply."""
-    return _score(jaccard, size_a, size_b)[0]
+    if not size_a or not size_b or jaccard <= 0:
+        return 0.0
+    common = jaccard * (size_a + size_b) / (1 + jaccard)
+    return _blend(jaccard, min(1.0, common / min(size_a, size_b)), size_a, size_b)
 
 
 def template_candidates(lines: Iterable[str]) -> list[str]:

@@ -9,13 +9,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import settings as hypothesis_settings
+from psycopg import sql
 
 from crawler.demoweb import DemoWeb
 from crawler.index import SqlIndexStore, StoredPost, index_url_for
@@ -26,6 +29,8 @@ hypothesis_settings.register_profile("feedarchiver", deadline=None)
 hypothesis_settings.load_profile("feedarchiver")
 # pywb and py-wacz live in a virtualenv of their own (deploy/test.sh makes it): their pins clash with ours.
 REPLAY_BIN = Path(os.environ.get("REPLAY_VENV", ROOT / ".venv-pywb")) / "bin"
+# The machine's PostgreSQL (deploy/test.sh starts it); every test gets a schema of its own in it.
+POSTGRES_URL = os.environ.get("FEEDARCHIVER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1/test")
 
 
 def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -162,3 +167,19 @@ def s3_server() -> Iterator[S3Server]:
         yield S3Server(f"http://127.0.0.1:{port}", env)
     finally:
         stop(server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty index store URL: a SQLite file, or a fresh schema in the real PostgreSQL (dropped after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'index.sqlite3'}"
+        return
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))

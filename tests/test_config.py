@@ -43,6 +43,9 @@ categories = ["新媒体", "趣头条", "科技"]
         ('[sources."Bad Name"]\nkind = "feed"\nurls = ["http://a/"]', "source name"),
         ('[settings]\nfeed_length = "many"', "must be a whole number"),
         ('[settings]\nindex_url = "mysql://x"', "index_url must be"),
+        ('[settings]\nstory_threshold = "high"', "story_threshold must be a number"),
+        ("[settings]\nstory_threshold = 0", "story_threshold must be above 0 and at most 1"),
+        ("[settings]\nstory_threshold = 1.5", "story_threshold must be above 0 and at most 1"),
         ("[sources.x\n", "not valid TOML"),
         ('[settings]\nimage_types = ["png", "svg"]', "image_types: unknown svg"),
         ('[settings]\nimage_types = "png"', "must be a list of strings"),
@@ -78,3 +81,11 @@ def test_image_settings_and_the_media_url(tmp_path: Path) -> None:
     assert load_config(write(tmp_path, ""), env={}).settings.media_url == "/media/"
     cdn = write(tmp_path, '[settings]\nmedia_base_url = "https://cdn.example.org/m"\npublic_base_url = "https://x/"')
     assert load_config(cdn, env={}).settings.media_url == "https://cdn.example.org/m/"
+
+
+def test_story_threshold_from_file_and_environment(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "[settings]\nstory_threshold = 0.6"), env={}).settings.story_threshold == 0.6
+    assert load_config(write(tmp_path, "[settings]\nstory_threshold = 1"), env={}).settings.story_threshold == 1.0
+    env = {"FEEDARCHIVER_STORY_THRESHOLD": "0.7"}
+    assert load_config(write(tmp_path, ""), env=env).settings.story_threshold == 0.7
+    assert load_config(write(tmp_path, ""), env={}).settings.story_threshold == 0.5

@@ -138,8 +138,10 @@ class StoryClusterer:
         """(story id, score) of every stored post that is the same story as this one."""
         if not buckets:
             return []
-        candidates = select(post_bands.c.post_id).where(post_bands.c.bucket.in_(buckets),
-                                                        post_bands.c.post_id != post_id).distinct()
+        candidates = list(conn.execute(select(post_bands.c.post_id).where(
+            post_bands.c.bucket.in_(buckets), post_bands.c.post_id != post_id).distinct()).scalars())
+        if not candidates:
+            return []
         estimates = []
         for signed in conn.execute(select(post_signatures.c.post_id, post_signatures.c.shingles,
                                           post_signatures.c.signature)

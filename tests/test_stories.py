@@ -1,0 +1,345 @@
+"""Story clusters: in the index store (SQLite and the real PostgreSQL), after a real crawl of the demo
+web, in the Atom feeds, from the command line, and on the labelled evaluation set."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from lxml import etree
+from sqlalchemy import Column, MetaData, Table, create_engine, event, select
+
+from crawler.cli import main
+from crawler.demoweb import STORIES, DemoWeb
+from crawler.index import SqlIndexStore
+from crawler.index.sql import posts, site_lines
+from crawler.items import PostItem
+from crawler.text import content_hash
+from tests.conftest import ROOT, Crawl, bare
+from tests.test_neardup import (
+    BATTERY,
+    EDITED_COPY,
+    MARATHON,
+    ORIGINAL,
+    OTHER_BATTERY,
+    OTHER_NIGHT_SCHOOL,
+    SNOW,
+    text_of,
+)
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+FA = "{https://github.com/feedarchiver/feedarchiver/ns/atom}"
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+def item(url: str, text: str, *, role: str = "copy", published: datetime | None = T0,
+         source: str | None = None, original_url: str | None = None) -> PostItem:
+    return PostItem(source=source or urlsplit(url).hostname or "test", url=url, role=role,  # type: ignore[arg-type]
+                    title=text.splitlines()[0][:30], text=text, body_html=f"<p>{text}</p>",
+                    published=published, original_url=original_url, content_hash=content_hash(text))
+
+
+@contextmanager
+def open_store(url: str) -> Iterator[SqlIndexStore]:
+    store = SqlIndexStore(url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+# -- the index store, on both backends -------------------------------------------------------------------
+
+
+def test_a_near_duplicate_joins_the_story_whose_key_never_changes(index_url: str) -> None:
+    with open_store(index_url) as store:
+        first = store.upsert_post(item("http://kuaixun.example/1.shtml", text_of(EDITED_COPY)))
+        assert (first.outcome, first.story_outcome) == ("new", "new")
+        key = store.posts()[0].key
+        copy = store.upsert_post(item("http://qutoutiao.example/2.html", text_of(ORIGINAL),
+                                      original_url="http://cyol.example/3.htm"))
+        assert (copy.outcome, copy.story_outcome, copy.story_id) == ("new", "joined", first.story_id)
+        original = store.upsert_post(item("http://cyol.example/3.htm", text_of(ORIGINAL), role="original",
+                                          published=T0 - timedelta(hours=6)))
+        assert (original.outcome, original.story_outcome) == ("duplicate", "same")
+        other = store.upsert_post(item("http://kuaixun.example/4.shtml", text_of(OTHER_BATTERY)))
+        assert other.story_outcome == "new" and other.story_id != first.story_id
+
+        stories = {s.key: s for s in store.stories()}
+        assert len(stories) == store.count_stories() == 2 and store.count_posts() == 3
+        story = stories[key]  # the first post's key, although an original joined later
+        assert story.representative.has_original
+        assert story.representative.alternate == "http://cyol.example/3.htm"
+        assert [p.id for p in story.posts] == [copy.post_id, first.post_id]
+        assert {p.story_key for p in story.posts} == {key}
+
+
+def test_without_an_original_the_earliest_post_represents_the_story(index_url: str) -> None:
+    with open_store(index_url) as store:
+        store.upsert_post(item("http://a.example/late", text_of(ORIGINAL), published=T0 + timedelta(days=1)))
+        store.upsert_post(item("http://b.example/early", text_of(EDITED_COPY), published=T0))
+        (story,) = store.stories()
+        assert story.representative.url == "http://b.example/early"
+        assert story.key == next(p.key for p in story.posts if p.url == "http://a.example/late")
+
+
+def test_stories_on_one_template_stay_apart_and_the_template_is_learnt(index_url: str) -> None:
+    site = "kuaixun.example"
+    with open_store(index_url) as store:
+        results = [store.upsert_post(item(f"http://{site}/{n}.shtml", text_of(page)))
+                   for n, page in enumerate((SNOW, MARATHON, OTHER_BATTERY, OTHER_NIGHT_SCHOOL))]
+        assert [r.story_outcome for r in results] == ["new"] * 4
+        with store.engine.connect() as conn:
+            learnt = conn.execute(select(site_lines.c.stories).where(site_lines.c.site == site,
+                                                                     site_lines.c.stories >= 2)).scalars().all()
+        assert sorted(learnt) == [4, 4, 4]  # the lead line, the advert and the disclaimer
+        # A copy elsewhere that kept the portal's template still finds its story, and only its story.
+        extra = "气象部门提醒，本周后期气温将逐步回升，市民出行仍需注意防滑。\n"
+        copy = store.upsert_post(item("http://other.example/snow", extra + text_of(SNOW)))
+        assert (copy.story_outcome, copy.story_id) == ("joined", results[0].story_id)
+
+
+def test_a_heavy_template_shared_by_the_first_two_posts_of_a_site_does_not_merge_them(index_url: str) -> None:
+    template = ("本站讯｜关注本站公众号，每天早中晚三次推送全国热点资讯，第一时间掌握身边大事小情",
+                "【广告】下载本站APP，新用户登录即领10元现金红包，邀请好友再得20元，金币可直接兑换话费和视频会员",
+                "免责声明：本文系转载，版权归原作者所有，转载目的在于传递更多信息，并不代表本站赞同其观点和对其真实性负责。")
+    texts = ["\n".join((*template[:2], *text_of(page).splitlines()[1:4], template[2])) for page in (SNOW, MARATHON)]
+    with open_store(index_url) as store:
+        a = store.upsert_post(item("http://portal.example/a", texts[0]))
+        b = store.upsert_post(item("http://portal.example/b", texts[1]))
+        assert a.story_id != b.story_id and b.story_outcome == "new"
+
+
+def test_a_post_that_matches_two_stories_merges_them_into_the_oldest(index_url: str) -> None:
+    paragraphs = text_of(ORIGINAL).splitlines()
+    head, tail = "\n".join(paragraphs[:4]), "\n".join(paragraphs[3:])
+    with open_store(index_url) as store:
+        a = store.upsert_post(item("http://a.example/head", head))
+        b = store.upsert_post(item("http://b.example/tail", tail))
+        assert a.story_id != b.story_id  # too little in common
+        bridge = store.upsert_post(item("http://c.example/whole", text_of(ORIGINAL)))
+        assert (bridge.story_outcome, bridge.story_id) == ("merged", a.story_id)
+        (story,) = store.stories()
+        assert len(story.posts) == 3 and story.key == store.posts()[-1].key  # the head's, the oldest
+
+
+def test_an_edited_post_keeps_its_story_and_is_found_by_its_new_text(index_url: str) -> None:
+    with open_store(index_url) as store:
+        first = store.upsert_post(item("http://a.example/1", text_of(BATTERY)))
+        edited = store.upsert_post(item("http://a.example/1", text_of(OTHER_BATTERY)))  # same URL, new text
+        assert (edited.outcome, edited.story_id) == ("changed", first.story_id)
+        extra = "业内人士表示，产线满产后将带动上下游配套企业落户。\n"
+        copy = store.upsert_post(item("http://b.example/2", extra + text_of(OTHER_BATTERY)))
+        assert (copy.story_outcome, copy.story_id) == ("joined", first.story_id)
+
+
+def test_texts_too_short_or_all_template_found_a_story_of_their_own(index_url: str) -> None:
+    with open_store(index_url) as store:
+        tiny = store.upsert_post(item("http://a.example/tiny", "好"))
+        again = store.upsert_post(item("http://b.example/tiny2", "好！"))  # the same hash: the same post
+        assert tiny.story_outcome == "new" and again.story_outcome == "same"
+        for n, page in enumerate((SNOW, MARATHON, OTHER_BATTERY)):
+            store.upsert_post(item(f"http://kx.example/{n}", text_of(page)))
+        boilerplate = "\n".join(line for line in text_of(SNOW).splitlines() if "快讯网" in line or "免责" in line)
+        only = store.upsert_post(item("http://kx.example/empty", boilerplate))
+        assert only.story_outcome == "new"
+        assert store.count_stories() == 5
+
+
+def test_stories_hold_across_processes(index_url: str) -> None:
+    code = ("import sys; from crawler.index import SqlIndexStore; from tests.test_stories import item, text_of, "
+            "ORIGINAL; s = SqlIndexStore(sys.argv[1]); "
+            "print(s.upsert_post(item('http://cyol.example/1', text_of(ORIGINAL), role='original')).story_id)")
+    other = subprocess.run([sys.executable, "-c", code, index_url], capture_output=True, text=True, cwd=ROOT,
+                           timeout=120, check=False)
+    assert other.returncode == 0, other.stderr
+    with open_store(index_url) as store:
+        joined = store.upsert_post(item("http://kuaixun.example/2", text_of(EDITED_COPY)))
+        assert (joined.story_outcome, joined.story_id) == ("joined", int(other.stdout))
+
+
+def test_lookups_search_indexes_and_never_scan_all_posts(index_url: str) -> None:
+    with open_store(index_url) as store:
+        for n, page in enumerate((ORIGINAL, SNOW, MARATHON, BATTERY)):
+            store.upsert_post(item(f"http://s{n}.example/{n}", text_of(page)))
+        statements: list[tuple[str, Any]] = []
+
+        def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+            if statement.lstrip().upper().startswith("SELECT") and not many:
+                statements.append((statement, parameters))
+
+        event.listen(store.engine, "before_cursor_execute", record)
+        store.upsert_post(item("http://kuaixun.example/x", text_of(EDITED_COPY)))
+        event.remove(store.engine, "before_cursor_execute", record)
+        assert any("post_bands" in s for s, _ in statements)
+        raw = store.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            for statement, parameters in statements:
+                if store.engine.dialect.name == "sqlite":
+                    cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                    plan = [row[-1] for row in cursor.fetchall()]
+                    scans = [line for line in plan if line.startswith("SCAN") and "CONSTANT ROW" not in line]
+                else:
+                    cursor.execute("SET enable_seqscan = off")  # so a usable index is always chosen
+                    cursor.execute("EXPLAIN " + statement, parameters)
+                    plan = [row[0] for row in cursor.fetchall()]
+                    index_scans = sum(1 for line in plan if "Index Scan" in line or "Index Only Scan" in line)
+                    # A full-index walk (no condition) is a scan too.
+                    scans = [line for line in plan if "Seq Scan" in line]
+                    if index_scans > sum(1 for line in plan if "Index Cond" in line):
+                        scans.append("an index scanned without a condition")
+                assert not scans, (statement, plan)
+        finally:
+            raw.close()
+
+
+def test_an_index_from_before_story_clusters_is_clustered_keeping_entry_ids(index_url: str) -> None:
+    old = MetaData()  # the foundation's posts table: no story_id
+    Table("posts", old, *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable, unique=c.unique)
+                          for c in posts.columns if c.name != "story_id"))
+    engine = create_engine(index_url.replace("postgresql://", "postgresql+psycopg://"))
+    old.create_all(engine)
+    rows = [("k-copy", EDITED_COPY, "http://kuaixun.example/1", 1), ("k-orig", ORIGINAL, "http://cyol.example/2", 2),
+            ("k-other", BATTERY, "http://qutoutiao.example/3", 3)]
+    with engine.begin() as conn:
+        for key, page, url, day in rows:
+            text = text_of(page)
+            conn.execute(old.tables["posts"].insert().values(
+                key=key, content_hash=content_hash(text), source="s", url=url, has_original=key == "k-orig",
+                title=key, updated=T0, categories="[]", body_html="<p/>", text=text,
+                first_seen=T0 + timedelta(days=day)))
+    engine.dispose()
+    with open_store(index_url) as store:
+        stories = {s.key: s for s in store.stories()}
+        assert set(stories) == {"k-copy", "k-other"}  # the earliest post of each story keeps its id
+        assert stories["k-copy"].representative.key == "k-orig"  # the original represents it
+        assert all(p.story_key for p in store.posts())
+
+
+# -- after a real crawl of the demo web ------------------------------------------------------------------
+
+REACHABLE = [s for s in STORIES if s.copies or (s.original and s.original.startswith("cyol:"))]
+
+
+@pytest.mark.crawl
+def test_demo_stories_cluster_as_the_catalog_says(crawl: Crawl) -> None:
+    stored = crawl.posts()
+    story_of = {bare(u.url): p.story_key for p in stored for u in p.urls}
+    keys = {}
+    for story in REACHABLE:
+        pages = {story_of[crawl.web.ref_url(ref)] for ref in (*story.pages, *story.variants)}
+        assert len(pages) == 1, story.key  # every copy, exact or near, in one story
+        keys[story.key] = pages.pop()
+    assert len(set(keys.values())) == len(REACHABLE)  # same topic or same template: still apart
+    store = crawl.store()
+    try:
+        by_key = {s.key: s for s in store.stories()}
+        with store.engine.connect() as conn:
+            template = conn.execute(select(site_lines).where(
+                site_lines.c.site == urlsplit(crawl.web.base_url("kuaixun")).netloc, site_lines.c.stories >= 2)).all()
+    finally:
+        store.close()
+    for story in REACHABLE:
+        if story.original:
+            assert by_key[keys[story.key]].representative.alternate == crawl.web.ref_url(story.original)
+    assert len(template) == 3  # the portal's lead line, advert and disclaimer
+
+
+def _entries(path: Path) -> dict[str, Any]:
+    return {e.findtext(f"{ATOM}id"): e for e in etree.parse(str(path)).getroot().findall(f"{ATOM}entry")}
+
+
+@pytest.mark.crawl
+def test_all_atom_story_entries_link_every_copy_and_carry_the_original_as_source(crawl: Crawl) -> None:
+    entries = _entries(crawl.data / "feeds" / "all.atom")
+    by_title = {e.findtext(f"{ATOM}title"): e for e in entries.values()}
+    for story in (s for s in REACHABLE if s.variants):
+        entry = by_title[story.title]
+        links = {(link.get("rel"), bare(link.get("href"))) for link in entry.findall(f"{ATOM}link")}
+        assert ("alternate", crawl.web.ref_url(story.original or "")) in links
+        assert {("via", crawl.web.ref_url(ref)) for ref in (*story.copies, *story.variants)} <= links
+        source = entry.find(f"{ATOM}source")
+        assert source is not None and source.findtext(f"{ATOM}title") == story.source_name
+        assert source.find(f"{ATOM}link").get("href") == crawl.web.base_url("cyol") + "/"
+        assert source.findtext(f"{ATOM}id").startswith("tag:") and source.findtext(f"{ATOM}updated")
+    no_original = by_title[next(s.title for s in REACHABLE if s.key == "no-link")]
+    assert no_original.find(f"{ATOM}source") is None
+
+
+@pytest.mark.crawl
+def test_per_source_entries_point_to_their_story(crawl: Crawl) -> None:
+    stories = _entries(crawl.data / "feeds" / "all.atom")
+    edited_copy = crawl.web.ref_url(next(s for s in STORIES if s.key == "same-story").variants[0])
+    found = False
+    for path in (crawl.data / "feeds" / "sources").glob("*.atom"):
+        for entry in _entries(path).values():
+            story = entry.findtext(f"{FA}story")
+            assert story in stories, (path.name, story)
+            if edited_copy in {bare(link.get("href")) for link in entry.findall(f"{ATOM}link")}:
+                found = True
+                assert stories[story].findtext(f"{ATOM}title") == STORIES[0].title
+                assert story != entry.findtext(f"{ATOM}id")  # its own post id, its story's id
+    assert found
+
+
+@pytest.mark.crawl
+def test_recrawl_keeps_every_post_in_its_story(crawl: Crawl, recrawl: Crawl) -> None:
+    first = {p.key: p.story_key for p in crawl.posts()}
+    assert {p.key: p.story_key for p in recrawl.posts()} == first
+
+
+# -- feedarchiver same-story ------------------------------------------------------------------------------
+
+
+def _save(web: DemoWeb, ref: str, path: Path) -> str:
+    with urllib.request.urlopen(web.ref_url(ref), timeout=10) as response:
+        path.write_bytes(response.read())
+    return str(path)
+
+
+def test_same_story_command(demo_web: DemoWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    same = next(s for s in STORIES if s.key == "same-story")
+    original = _save(demo_web, same.original or "", tmp_path / "original.html")
+    edited = _save(demo_web, same.variants[0], tmp_path / "edited.html")
+    snow = _save(demo_web, "kuaixun:/news/2026-11-22/doc-ikxsnow8820417.shtml", tmp_path / "snow.html")
+    marathon = _save(demo_web, "kuaixun:/news/2026-11-21/doc-ikxmara8817093.shtml", tmp_path / "marathon.html")
+
+    assert main(["same-story", original, edited]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["same"] is True and result["threshold"] == 0.5
+    assert 0.5 <= result["similarity"] <= 1 and result["a"]["title"] == same.title
+
+    assert main(["same-story", snow, marathon]) == 0  # two briefs on one template
+    result = json.loads(capsys.readouterr().out)
+    assert result["same"] is False and result["same_site"] is True and 0 <= result["similarity"] < 0.5
+
+    assert main(["same-story", original, edited, "--threshold", "0.95"]) == 0
+    strict = json.loads(capsys.readouterr().out)
+    assert (strict["same"], strict["threshold"]) == (False, 0.95)
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body></body></html>", encoding="utf-8")
+    assert main(["same-story", original, str(empty)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "empty.html" in err[0]
+    assert main(["same-story", original, str(tmp_path / "absent.html")]) == 2
+    assert main(["same-story", original, edited, "--threshold", "1.5"]) == 2
+
+
+# -- the labelled evaluation set ----------------------------------------------------------------------------
+
+
+def test_labelled_evaluation_meets_the_targets() -> None:
+    run = subprocess.run([sys.executable, "bench/story_eval.py", "--check"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "index store      precision" in run.stdout
