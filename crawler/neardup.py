@@ -203,15 +203,13 @@ class MinHasher:
         return result
 
     def buckets(self, signature: Signature) -> list[int]:
-        """One signed 64-bit key per band: the band's number and its values, hashed."""
-        raw = signature.astype("<u4").tobytes()
-        size = self.rows * 4
-        keys = []
-        for band in range(self.bands):
-            digest = hashlib.blake2b(raw[band * size:(band + 1) * size], digest_size=8,
-                                     person=b"fa-band", salt=band.to_bytes(16, "little")).digest()
-            keys.append(int(struct.unpack("<q", digest)[0]))
-        return keys
+        """One signed 64-bit key per band: its number and its values, mixed (a bijection at each step)."""
+        values = signature[:self.bands * self.rows].reshape(self.bands, self.rows).astype(np.uint64)
+        keys = _fmix64(np.arange(1, self.bands + 1, dtype=np.uint64) * _MUL)
+        for row in range(self.rows):
+            keys = _fmix64((keys * _MUL) ^ values[:, row])
+        result: list[int] = keys.view(np.int64).tolist()
+        return result
 
     @staticmethod
     def estimate(a: Signature, b: Signature) -> float:

@@ -66,6 +66,8 @@ class _Prepared:
     template: set[str]  # its lines that are known template of its site
     size: int  # distinct shingles, template shingles left out
     signature: Signature
+    line_keys: list[int]  # of its short lines (template candidates)
+    known_lines: dict[int, int]  # line key -> story that last used it, for the lines its site has seen
 
 
 class StoryClusterer:
@@ -84,17 +86,21 @@ class StoryClusterer:
         matches = self._matches(conn, post_id, prepared, buckets)
         story_ids = sorted({story_id for story_id, _ in matches})
         if not story_ids:
-            inserted = conn.execute(stories.insert().values(key=key, post_id=post_id, first_seen=now))
+            inserted = conn.execute(stories.insert(), {"key": key, "post_id": post_id, "first_seen": now})
             assert inserted.inserted_primary_key is not None
             story_id, outcome, best = int(inserted.inserted_primary_key[0]), "new", 0.0
         else:
             story_id, merged = story_ids[0], story_ids[1:]
             if merged:
                 self._merge(conn, story_id, merged)
+                for line, used_by in prepared.known_lines.items():
+                    if used_by in merged:
+                        prepared.known_lines[line] = story_id
             outcome, best = ("merged" if merged else "joined"), max(score for _, score in matches)
         conn.execute(update(posts).where(posts.c.id == post_id).values(story_id=story_id))
-        self._learn_template(conn, prepared.site, prepared.lines, story_id)
-        self.refresh_representative(conn, story_id)
+        self._learn_template(conn, prepared, story_id)
+        if outcome != "new":
+            self.refresh_representative(conn, story_id)
         return StoryAssignment(story_id=story_id, outcome=outcome, similarity=best)
 
     def reindex(self, conn: Connection, post_id: int, url: str, text: str) -> None:
@@ -118,15 +124,23 @@ class StoryClusterer:
     def _prepare(self, conn: Connection, url: str, text: str) -> _Prepared:
         site = site_of(url)
         lines = normalise_lines(text)
-        template = self._template(conn, site, lines)
+        by_key = {line_key(line): line for line in template_candidates(lines)}
+        known: dict[int, int] = {}
+        template = set()
+        if by_key:
+            for row in conn.execute(select(site_lines.c.line_key, site_lines.c.story_id, site_lines.c.stories)
+                                    .where(site_lines.c.site == site, site_lines.c.line_key.in_(list(by_key)))):
+                known[row.line_key] = row.story_id
+                if row.stories >= TEMPLATE_STORIES:
+                    template.add(by_key[row.line_key])
         hashes = story_shingles(lines, template_shingles(template))
         return _Prepared(site=site, lines=lines, template=template, size=int(hashes.size),
-                         signature=self.hasher.signature(hashes))
+                         signature=self.hasher.signature(hashes), line_keys=sorted(by_key), known_lines=known)
 
     def _index(self, conn: Connection, post_id: int, prepared: _Prepared) -> list[int]:
         """Store the post's signature and buckets; returns the buckets (none for a post without text)."""
-        conn.execute(post_signatures.insert().values(
-            post_id=post_id, shingles=prepared.size, signature=self.hasher.to_bytes(prepared.signature)))
+        conn.execute(post_signatures.insert(), {"post_id": post_id, "shingles": prepared.size,
+                                                "signature": self.hasher.to_bytes(prepared.signature)})
         if not prepared.size:
             return []
         buckets = sorted(set(self.hasher.buckets(prepared.signature)))
@@ -182,15 +196,11 @@ class StoryClusterer:
             site_lines.c.stories >= TEMPLATE_STORIES))
         return {by_key[row.line_key] for row in rows}
 
-    def _learn_template(self, conn: Connection, site: str, lines: list[str], story_id: int) -> None:
+    def _learn_template(self, conn: Connection, prepared: _Prepared, story_id: int) -> None:
         """Count the post's short lines for its site, once per story that uses them."""
-        keys = sorted({line_key(line) for line in template_candidates(lines)})
-        if not keys:
-            return
-        known = {row.line_key: row.story_id for row in conn.execute(
-            select(site_lines.c.line_key, site_lines.c.story_id)
-            .where(site_lines.c.site == site, site_lines.c.line_key.in_(keys)))}
-        new = [{"site": site, "line_key": key, "story_id": story_id, "stories": 1} for key in keys if key not in known]
+        site, known = prepared.site, prepared.known_lines
+        new = [{"site": site, "line_key": key, "story_id": story_id, "stories": 1}
+               for key in prepared.line_keys if key not in known]
         if new:
             conn.execute(site_lines.insert(), new)
         used = [key for key, story in known.items() if story != story_id]
