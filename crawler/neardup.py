@@ -72,7 +72,8 @@ def shingles(lines: Iterable[str], k: int = SHINGLE_SIZE) -> Shingles:
     text = "".join(lines)
     if not text:
         return np.empty(0, dtype=np.uint32)
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    # surrogatepass: a lone surrogate (a broken page) is one more code point, not an exception.
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
     width = min(k, len(points))
     count = len(points) - width + 1
     rolling = np.zeros(count, dtype=np.uint64)

@@ -54,6 +54,7 @@ def test_shingles_ignore_wrapping_width_and_punctuation() -> None:
     one = shingles(["一二三四五六"])
     assert one.dtype == np.uint32 and one.size == 2 and np.all(one[:-1] < one[1:])  # sorted, distinct
     assert shingles(["短"]).size == 1 and shingles([]).size == 0
+    assert shingles(["损坏\udcff的页面"]).size == 2  # a lone surrogate is a character, not an exception
 
 
 @pytest.mark.parametrize(("a", "b"), [(ORIGINAL, EDITED_COPY), (NIGHT_SCHOOL, TRIMMED_COPY)], ids=["edited", "trimmed"])

@@ -155,6 +155,40 @@ def test_texts_too_short_or_all_template_found_a_story_of_their_own(index_url: s
         assert store.count_stories() == 5
 
 
+def test_a_failed_story_assignment_keeps_the_post_and_is_retried(index_url: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.index.stories import StoryClusterer
+    from crawler.pipelines.index_store import IndexStorePipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("clustering bug")
+
+    stats = Stats()
+    with open_store(index_url) as store:
+        store.upsert_post(item("http://a.example/1", text_of(ORIGINAL)))
+        monkeypatch.setattr(StoryClusterer, "assign", broken)
+        copy = item("http://b.example/2", text_of(EDITED_COPY))
+        IndexStorePipeline(store, stats).process_item(copy)
+        assert stats.values["stories/error"] == 1 and stats.values["source/b.example/errors"] == 1
+        assert stats.values["source/b.example/last_error"].startswith("story:")
+        assert store.count_posts() == 2 and {p.url: p.story_key for p in store.posts()}["http://b.example/2"] is None
+    monkeypatch.undo()
+    with open_store(index_url) as store:  # opening the store clusters what was left without a story
+        (story,) = store.stories()
+        assert len(story.posts) == 2
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self.values[key] = self.values.get(key, 0) + count
+
+    def set_value(self, key: str, value: Any) -> None:
+        self.values[key] = value
+
+
 def test_stories_hold_across_processes(index_url: str) -> None:
     code = ("import sys; from crawler.index import SqlIndexStore; from tests.test_stories import item, text_of, "
             "ORIGINAL; s = SqlIndexStore(sys.argv[1]); "

@@ -351,9 +351,23 @@ class SqlIndexStore:
     # -- posts -----------------------------------------------------------------------------------
 
     def upsert_post(self, item: PostItem) -> UpsertResult:
-        """Store a post once per content hash and link the URL it was seen at (one transaction)."""
+        """Store a post once per content hash, link the URL it was seen at, and put it in its story.
+
+        One transaction. Should story assignment fail, the post is stored without a story rather than
+        lost (story outcome "error"); the next time the store is opened it is clustered.
+        """
         if not item.content_hash:
             raise IndexStoreError(f"post {item.url} has no content hash")
+        try:
+            return self._upsert(item, cluster=True)
+        except SQLAlchemyError:
+            raise
+        except Exception:
+            logger.exception("Story assignment failed for %s; storing the post without a story", item.url)
+            result = self._upsert(item, cluster=False)
+            return UpsertResult(post_id=result.post_id, outcome=result.outcome, story_id=None, story_outcome="error")
+
+    def _upsert(self, item: PostItem, *, cluster: bool) -> UpsertResult:
         now = _now()
         with self.engine.begin() as conn:
             self._lock(conn)
@@ -377,7 +391,8 @@ class SqlIndexStore:
                     lead_image=item.lead_image,
                 ))
                 outcome = "changed"
-                self.clusterer.reindex(conn, post_id, item.url, item.text)
+                if cluster:
+                    self.clusterer.reindex(conn, post_id, item.url, item.text)
                 story = (conn.execute(select(posts.c.story_id).where(posts.c.id == post_id)).scalar_one(), "same")
             else:
                 published = item.published
@@ -394,8 +409,9 @@ class SqlIndexStore:
                 assert key is not None
                 post_id = int(key[0])
                 outcome = "new"
-                assignment = self.clusterer.assign(conn, post_id, new_key, item.url, item.text, now)
-                story = (assignment.story_id, assignment.outcome)
+                if cluster:
+                    assignment = self.clusterer.assign(conn, post_id, new_key, item.url, item.text, now)
+                    story = (assignment.story_id, assignment.outcome)
             if url_rows:
                 conn.execute(update(post_urls).where(post_urls.c.url == item.url).values(post_id=post_id))
             self._link_url(conn, post_id, item, own_row, now)

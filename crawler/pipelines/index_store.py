@@ -31,6 +31,11 @@ class IndexStorePipeline:
         self.stats.inc_value(f"dedupe/{result.outcome}")
         if result.story_outcome and result.story_outcome != "same":
             self.stats.inc_value(f"stories/{result.story_outcome}")
+        if result.story_outcome == "error":  # stored without a story; logged by the store
+            self.stats.inc_value("errors/total")
+            self.stats.inc_value(f"source/{item.source}/errors")
+            self.stats.inc_value(f"source/{item.source}/error/story")
+            self.stats.set_value(f"source/{item.source}/last_error", f"story: no story assigned to {item.url}")
         self.stats.inc_value(f"source/{item.source}/items")
         # Per source too: the daemon polls a source less while its runs store nothing new.
         self.stats.inc_value(f"source/{item.source}/stored/{result.outcome}")
