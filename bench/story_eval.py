@@ -199,7 +199,8 @@ def build_set(seed: int) -> list[Doc]:
         docs.append(Doc(f"followup-{story}", "followup", f"http://followup.example/{index}.html", text))
     for index in range(len(names) // 3):
         rng = random.Random(f"{seed}:digest:{index}")
-        leads = [max(_body(base[name].text)[:2], key=len) for name in rng.sample(names, 3)]
+        # Each story's lead: its first paragraph of real text (not a byline or a portal's lead-in line).
+        leads = [next(p for p in _body(base[name].text) if len(p) >= 60) for name in rng.sample(names, 3)]
         docs.append(Doc(f"digest-{index}", "digest", f"http://digest.example/{index}.html", "\n".join(leads)))
     return docs
 

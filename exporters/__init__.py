@@ -24,7 +24,7 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
     from exporters import hexo, jsonfeed, rss
     from exporters.atom import AtomExporter
     from exporters.feedset import feed_specs, tag_prefix
-    from exporters.model import entry_for
+    from exporters.model import entry_for_story
 
     summary = ExportSummary()
     atom = AtomExporter.from_app_config(store, app, data_dir).export()
@@ -44,11 +44,11 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
                   and (url := public_url(app, path.relative_to(feeds_dir).as_posix()))]
         websub.ping(app.settings.websub_hub, topics, app.settings.user_agent)
     if app.settings.hexo:
-        # The blog keeps every story, not just a feed's length.
+        # The blog keeps every story (one post each, near-duplicates included), not just a feed's length.
         exporter = hexo.HexoExporter(hexo.HexoConfig(posts_dir=data_dir / "hexo" / "_posts",
                                                      image_proxy=app.settings.hexo_image_proxy,
                                                      media_url=app.settings.media_url))
-        entries = [entry_for(post, tag_prefix(app)) for post in store.posts()]
+        entries = [entry_for_story(story, tag_prefix(app)) for story in store.stories()]
         titles = {name: source.title for name, source in app.sources.items()}
         for path, changed in exporter.export(entries, titles):
             (summary.written if changed else summary.unchanged).append(path)

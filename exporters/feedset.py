@@ -7,7 +7,7 @@ from pathlib import Path
 
 from crawler.config import AppConfig
 from crawler.index import IndexStore
-from exporters.model import Entry, entry_for
+from exporters.model import Entry, entry_for, entry_for_story
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,11 +23,11 @@ def tag_prefix(app: AppConfig) -> str:
 
 
 def feed_specs(store: IndexStore, app: AppConfig) -> list[FeedSpec]:
-    """all (every story) and one per source that has posts, newest first, feed_length long."""
+    """all (one entry per story) and one per source that has posts, newest first, feed_length long."""
     prefix = tag_prefix(app)
     length = app.settings.feed_length
     specs = [FeedSpec(stem="all", title=app.settings.feed_title, id_suffix="feeds/all",
-                      entries=[entry_for(p, prefix) for p in store.posts(limit=length)])]
+                      entries=[entry_for_story(s, prefix) for s in store.stories(limit=length)])]
     names = sorted(set(store.source_health()) | set(app.sources))
     for name in names:
         posts = store.posts(source=name, limit=length)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from crawler.index import StoredPost
+from crawler.index import StoredPost, StoredStory
 from crawler.text import clean_xml_text
 
 SUMMARY_CHARS = 200
@@ -50,3 +50,11 @@ def entry_for(post: StoredPost, tag_prefix: str) -> Entry:
         lead_image=post.lead_image,
         sources=list(dict.fromkeys(u.source for u in post.urls)),
     )
+
+
+def entry_for_story(story: StoredStory, tag_prefix: str) -> Entry:
+    """A story as one entry: its representative's text, its own id, every aggregator copy as via."""
+    entry = entry_for(story.representative, tag_prefix)
+    copies = (u.url for post in story.posts for u in post.urls if u.role == "copy" and u.url != entry.alternate)
+    return replace(entry, key=story.key, id=f"{tag_prefix}story/{story.key}", via=list(dict.fromkeys(copies)),
+                   sources=list(dict.fromkeys(u.source for post in story.posts for u in post.urls)))

@@ -187,7 +187,7 @@ post_bands = Table(
     sqlite_with_rowid=False,
 )
 
-# Short lines per site and how many stories of that site used them: from two on, they are template.
+# Short lines per site and how many stories of that site used them: from three on, they are template.
 site_lines = Table(
     "site_lines", metadata,
     Column("site", String(255), nullable=False),

@@ -8,8 +8,10 @@ join. A post that matches posts of several stories bridges them: they merge into
 key survives.
 
 Site templates: the short lines of each post are counted per site (``site_lines``); a line used by
-two different stories of one site is template (an app advert, a disclaimer) and is left out of that
-site's posts before shingling and comparing.
+three different stories of one site is template (an app advert, a disclaimer) and is left out of
+that site's posts before shingling and comparing. Two would do for a real template, but a lead
+paragraph that a round-up site repeats in two round-ups is not one, and taking it for template
+would leave a round-up looking like the one story it still quotes.
 
 Everything here runs inside the caller's transaction, so the index store's upsert of a post and its
 story assignment commit together.
@@ -42,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 ESTIMATE_MARGIN = 0.15  # a candidate is checked exactly when its estimated score is this close to the threshold
 MAX_EXACT_CHECKS = 20  # exact checks per post, best estimates first (a hot story can have hundreds of copies)
-TEMPLATE_STORIES = 2  # a site's line used by this many stories is template
+TEMPLATE_STORIES = 3  # a site's line used by this many stories is template
 
 
 def site_of(url: str) -> str:

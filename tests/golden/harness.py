@@ -32,7 +32,7 @@ from crawler.spiders.base import EntryContext, SourceSpider
 GOLDEN_DIR = Path(__file__).parent
 # Stable origins for the demo hosts, so saved pages and expectations do not depend on ports.
 ORIGINS = {host: f"http://{host}.demoweb.test" for host in
-           ("qutoutiao", "zaker", "cyol", "gbknews", "img", "broken")}
+           ("qutoutiao", "zaker", "cyol", "gbknews", "img", "broken", "kuaixun")}
 NOW = "2026-11-28T12:00:00+00:00"  # the fixed clock for year-less and relative dates
 
 
