@@ -22,7 +22,8 @@ from crawler.index.store import (
 from crawler.neardup import DEFAULT_THRESHOLD
 
 __all__ = ["ArchiveFile", "IndexStore", "PostUrl", "SourceHealth", "SourceRun", "SourceState", "SqlIndexStore",
-           "StoredMedia", "StoredPost", "StoredStory", "UpsertResult", "Validators", "index_url_for", "open_index_store"]
+           "StoredMedia", "StoredPost", "StoredStory", "UpsertResult", "Validators", "index_url_for",
+           "open_index_store"]
 
 
 def index_url_for(data_dir: Path, configured: str = "") -> str:

@@ -53,8 +53,8 @@ from crawler.index.store import (
     Validators,
 )
 from crawler.items import MediaRef, PostItem, WarcRef
-from crawler.warc import PayloadRecord
 from crawler.neardup import DEFAULT_THRESHOLD
+from crawler.warc import PayloadRecord
 
 if TYPE_CHECKING:
     from crawler.index.stories import StoryClusterer
