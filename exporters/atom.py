@@ -12,12 +12,15 @@ prepends by default, so entries are appended in an explicit newest-first order.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -28,6 +31,7 @@ import crawler
 from crawler.config import AppConfig
 from crawler.index import IndexStore, StoredPost, StoredStory
 from crawler.text import clean_xml_text
+from exporters.feedset import subscription_page
 from exporters.publish import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -36,6 +40,8 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml"
 # Our one extension element, <fa:story>: the all.atom entry id of the story a per-source entry belongs to.
 FA_NS = "https://github.com/feedarchiver/feedarchiver/ns/atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
+FORMAT_VERSION = 3  # bump when rendering changes, so the next export rewrites every document
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -50,10 +56,24 @@ class AtomSource:
 
 
 class EntryLinksFeed(BaseExtension):  # type: ignore[misc]
-    """Feed half of the extension below (feedgen registers extensions in pairs)."""
+    """Feed-level links feedgen refuses (its rel allow-list predates RFC 5005's prev-archive,
+    next-archive and current, and WebSub's hub) and RFC 5005's <fh:archive/> marker."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+        self.archive = False
 
     def extend_ns(self) -> dict[str, str]:
-        return {"fa": FA_NS}
+        return {"fa": FA_NS, "fh": HISTORY_NS}
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        for attrs in self.links:
+            # feedgen writes Atom elements unqualified under an xmlns="…Atom" attribute; so do we, or
+            # lxml would invent an ns0: prefix for these.
+            etree.SubElement(feed, "link", attrs)
+        if self.archive:
+            etree.SubElement(feed, f"{{{HISTORY_NS}}}archive")
+        return feed
 
 
 class EntryLinks(BaseEntryExtension):  # type: ignore[misc]
@@ -75,15 +95,16 @@ class EntryLinks(BaseEntryExtension):  # type: ignore[misc]
             self.links.append({"href": href, "rel": rel, "type": type})
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
+        # Unqualified, as feedgen writes every Atom element (the feed's xmlns attribute scopes them).
         for attrs in self.links:
-            etree.SubElement(entry, f"{{{ATOM_NS}}}link", attrs)
+            etree.SubElement(entry, "link", attrs)
         if self.source is not None:
-            source = etree.SubElement(entry, f"{{{ATOM_NS}}}source")
-            etree.SubElement(source, f"{{{ATOM_NS}}}id").text = self.source.id
-            etree.SubElement(source, f"{{{ATOM_NS}}}title").text = clean_xml_text(self.source.title)
-            etree.SubElement(source, f"{{{ATOM_NS}}}link", {"rel": "alternate", "type": "text/html",
+            source = etree.SubElement(entry, "source")
+            etree.SubElement(source, "id").text = self.source.id
+            etree.SubElement(source, "title").text = clean_xml_text(self.source.title)
+            etree.SubElement(source, "link", {"rel": "alternate", "type": "text/html",
                                                             "href": self.source.link})
-            etree.SubElement(source, f"{{{ATOM_NS}}}updated").text = self.source.updated.isoformat()
+            etree.SubElement(source, "updated").text = self.source.updated.isoformat()
         if self.story is not None:
             etree.SubElement(entry, f"{{{FA_NS}}}story").text = self.story
         return entry
@@ -106,6 +127,61 @@ class AtomConfig:
 
 
 @dataclass(frozen=True)
+class AtomDocument:
+    relative: str  # under DATA/feeds
+    title: str
+    id_suffix: str  # every page of one logical feed shares its atom:id
+    entries: list[StoredPost | StoredStory]
+    links: list[tuple[str, str]]
+    archive: bool
+
+    @property
+    def fingerprint(self) -> str:
+        """Everything the rendered document depends on, cheaply: ids, update times, links, titles."""
+        digest = hashlib.sha256(f"{FORMAT_VERSION}|{self.title}|{self.links}|{self.archive}".encode())
+        for entry in self.entries:
+            post = _post(entry)
+            members = entry.posts if isinstance(entry, StoredStory) else [post]
+            digest.update(f"|{_key(entry)}:{post.id}:{post.updated.isoformat()}:{post.content_hash}:"
+                          f"{sum(len(m.urls) for m in members)}:{len(members)}".encode())
+        return digest.hexdigest()
+
+
+def _post(entry: StoredPost | StoredStory) -> StoredPost:
+    return entry.representative if isinstance(entry, StoredStory) else entry
+
+
+def _key(entry: StoredPost | StoredStory) -> str:
+    return entry.key
+
+
+def _newest_first(entries: Sequence[StoredPost | StoredStory]) -> list[StoredPost | StoredStory]:
+    return sorted(entries, key=lambda e: (_post(e).published or _post(e).first_seen, _key(e)), reverse=True)
+
+
+def _segment(category: str) -> str:
+    """A category as one safe path segment: no separators, dots or control characters to escape with."""
+    cleaned = "".join("_" if ch in "/\\" or not ch.isprintable() else ch for ch in category).strip().strip(".")
+    return cleaned[:80] or "_"
+
+
+def _categories(stories: Sequence[StoredStory],
+                source_categories: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], list[StoredStory]]:
+    """Each category level (group; group/source; group/source/channel) with the stories under it.
+
+    Levels come from the configured categories of every source that showed the story: a post's own
+    category list is the union over its sightings, which no longer says which level is which."""
+    found: dict[tuple[str, ...], list[StoredStory]] = {}
+    for story in stories:
+        triples = {source_categories[u.source][:3] for post in story.posts for u in post.urls
+                   if source_categories.get(u.source)}
+        paths = {triple[:level] for triple in triples for level in range(1, len(triple) + 1)}
+        for path in paths:
+            found.setdefault(path, []).append(story)
+    return found
+
+
+@dataclass(frozen=True)
 class ExportResult:
     written: list[Path]
     unchanged: list[Path]
@@ -115,40 +191,92 @@ class ExportResult:
 class AtomExporter:
     """Writes DATA/feeds/all.atom and DATA/feeds/sources/NAME.atom from the index."""
 
-    def __init__(self, store: IndexStore, config: AtomConfig, source_titles: dict[str, str] | None = None) -> None:
+    def __init__(self, store: IndexStore, config: AtomConfig, source_titles: dict[str, str] | None = None,
+                 source_categories: dict[str, tuple[str, ...]] | None = None) -> None:
         self.store = store
         self.config = config
         self.source_titles = source_titles or {}
+        self.source_categories = source_categories or {}
 
     @classmethod
     def from_app_config(cls, store: IndexStore, app: AppConfig, data_dir: Path) -> AtomExporter:
         s = app.settings
         config = AtomConfig(feeds_dir=data_dir / "feeds", length=s.feed_length, title=s.feed_title,
                             tag_authority=s.tag_authority, tag_date=s.tag_date, public_base_url=s.public_base_url)
-        return cls(store, config, {name: src.title for name, src in app.sources.items()})
+        return cls(store, config, {name: src.title for name, src in app.sources.items()},
+                   {name: src.categories for name, src in app.sources.items()})
 
     def export(self) -> ExportResult:
-        written: list[Path] = []
-        unchanged: list[Path] = []
-        documents: list[tuple[Path, bytes]] = []
-        all_stories = self.store.stories(limit=self.config.length)
-        documents.append((self.config.feeds_dir / "all.atom",
-                          self.render(all_stories, "all.atom", self.config.title, self.config.tag("feeds/all"))))
+        """Every document: all stories, each source, each category level; each paged into RFC 5005
+        archives. A document whose entries did not change since the last export is not rendered again
+        (its fingerprint is in feeds/.export-state.json), so an export costs what changed."""
+        stories = self.store.stories()
+        documents = self._paged("all", self.config.title, "feeds/all", stories)
         sources = sorted({s for s in self.store.source_health()} | set(self.source_titles))
         for name in sources:
-            posts = self.store.posts(source=name, limit=self.config.length)
-            if not posts:
+            posts = self.store.posts(source=name)
+            if posts:
+                title = f"{self.config.title}: {self.source_titles.get(name, name)}"
+                documents += self._paged(f"sources/{name}", title, f"feeds/source/{name}", posts)
+        for levels, members in sorted(_categories(stories, self.source_categories).items()):
+            documents += self._paged("categories/" + "/".join(_segment(c) for c in levels),
+                                     f"{self.config.title}: {' / '.join(levels)}",
+                                     "feeds/category/" + "/".join(quote(c, safe="") for c in levels), members)
+        state_path = self.config.feeds_dir / ".export-state.json"
+        try:
+            previous: dict[str, str] = json.loads(state_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            previous = {}
+        written: list[Path] = []
+        unchanged: list[Path] = []
+        state: dict[str, str] = {}
+        for doc in documents:
+            path = self.config.feeds_dir / doc.relative
+            state[doc.relative] = doc.fingerprint
+            if previous.get(doc.relative) == doc.fingerprint and path.exists():
+                unchanged.append(path)
                 continue
-            title = f"{self.config.title}: {self.source_titles.get(name, name)}"
-            relative = f"sources/{name}.atom"
-            documents.append((self.config.feeds_dir / relative,
-                              self.render(posts, relative, title, self.config.tag(f"feeds/source/{name}"))))
-        for path, data in documents:
+            data = self.render(doc.entries, doc.relative, doc.title, self.config.tag(doc.id_suffix),
+                               links=doc.links, archive=doc.archive)
             (written if write_atomic(path, data) else unchanged).append(path)
+        for stale in set(previous) - set(state):  # e.g. an archive page of a story merged away
+            (self.config.feeds_dir / stale).unlink(missing_ok=True)
+        write_atomic(state_path, json.dumps(state, sort_keys=True, indent=0).encode("utf-8"))
         logger.info("Exported %d Atom documents (%d changed)", len(documents), len(written))
-        return ExportResult(written=written, unchanged=unchanged, entries=len(all_stories))
+        return ExportResult(written=written, unchanged=unchanged, entries=len(stories))
 
-    def render(self, entries: Sequence[StoredPost | StoredStory], relative: str, title: str, feed_id: str) -> bytes:
+    def _paged(self, stem: str, title: str, id_suffix: str,
+               items: Sequence[StoredPost | StoredStory]) -> list[AtomDocument]:
+        """The subscription document (the newest `length` entries, by when they were first seen) and
+        the complete pages before it as archive documents, oldest first, linked both ways (RFC 5005).
+        Pages are cut in first-seen order so an archive page never changes when new stories arrive."""
+        length = self.config.length
+        ordered = sorted(items, key=lambda e: (_post(e).first_seen, _key(e)))
+        pages = len(ordered) // length if len(ordered) > length else 0
+        current = f"{stem}.atom"
+
+        def href(target: str, start: str) -> str:
+            return self.config.public_url(target) or posixpath.relpath(target, posixpath.dirname(start) or ".")
+
+        def page(k: int) -> str:
+            return f"archive/{stem}/{k}.atom"
+
+        docs = []
+        links = [("prev-archive", href(page(pages), current))] if pages else []
+        docs.append(AtomDocument(current, title, id_suffix, subscription_page(ordered, length), links, archive=False))
+        for k in range(1, pages + 1):
+            rel = page(k)
+            links = [("current", href(current, rel))]
+            if k > 1:
+                links.append(("prev-archive", href(page(k - 1), rel)))
+            if k < pages:
+                links.append(("next-archive", href(page(k + 1), rel)))
+            docs.append(AtomDocument(rel, title, id_suffix, _newest_first(ordered[(k - 1) * length:k * length]),
+                                     links, archive=True))
+        return docs
+
+    def render(self, entries: Sequence[StoredPost | StoredStory], relative: str, title: str, feed_id: str,
+               links: Sequence[tuple[str, str]] = (), archive: bool = False) -> bytes:
         """One Atom document: a story entry per StoredStory, a post entry per StoredPost, in the given order."""
         fg = FeedGenerator()
         fg.register_extension("links", EntryLinksFeed, EntryLinks, atom=True, rss=False)
@@ -159,6 +287,9 @@ class AtomExporter:
         fg.language("zh-CN")
         if self_url := self.config.public_url(relative):
             fg.link(href=self_url, rel="self", type=ATOM_TYPE)
+        for rel, href in links:
+            fg.links.links.append({"rel": rel, "href": href, "type": ATOM_TYPE})
+        fg.links.archive = archive
         posts = [e.representative if isinstance(e, StoredStory) else e for e in entries]
         fg.updated(max((p.updated for p in posts), default=EPOCH))
         for entry in entries:  # already newest first

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from lxml import etree
 from sqlalchemy import Column, MetaData, Table, create_engine, event, select
 
 from crawler.cli import main
@@ -292,7 +291,10 @@ def test_demo_stories_cluster_as_the_catalog_says(crawl: Crawl) -> None:
 
 
 def _entries(path: Path) -> dict[str, Any]:
-    return {e.findtext(f"{ATOM}id"): e for e in etree.parse(str(path)).getroot().findall(f"{ATOM}entry")}
+    """Every entry of a feed, across its RFC 5005 archive pages."""
+    from tests.test_atom_export import history
+
+    return {e.findtext(f"{ATOM}id"): e for e in history(path)}
 
 
 @pytest.mark.crawl
