@@ -1,0 +1,101 @@
+"""How long an export takes at 10k and 100k stories, and what an incremental export costs.
+
+    .venv/bin/python bench/export_scale.py --stories 10000
+    .venv/bin/python bench/export_scale.py --stories 100000
+
+An SQLite index is filled directly with N stories (one post each, ~2 kB of HTML, five sources with
+group/source/channel categories, first seen one second apart), then `export_all` runs three times:
+a full export into an empty feeds directory, the same export again with nothing changed, and one
+after 20 new posts arrive through the store's real insert path. Each line gives wall time, documents
+rendered (written) and left alone, and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from crawler.config import load_config
+from crawler.index import SqlIndexStore
+from crawler.items import PostItem
+from crawler.text import content_hash
+from exporters import export_all
+
+SOURCES = {f"src{n}": ["新媒体", f"来源{n}", f"频道{n % 3}"] for n in range(5)}
+START = datetime(2026, 1, 1, tzinfo=UTC)
+PARAGRAPH = "本报记者报道，这是一段用来衡量导出速度的新闻正文，长度与真实文章相当。" * 4
+
+
+def fill(db_path: Path, count: int) -> None:
+    SqlIndexStore(f"sqlite:///{db_path}").close()  # the schema
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    posts, stories, urls = [], [], []
+    for n in range(1, count + 1):
+        source = f"src{n % len(SOURCES)}"
+        text = f"第{n}条。{PARAGRAPH}"
+        key = content_hash(text)
+        when = str((START + timedelta(seconds=n)).replace(tzinfo=None))
+        body = "".join(f"<p>{text}</p>" for _ in range(5))
+        url = f"http://{source}.example/a/{n}.html"
+        posts.append((n, key[:20], key, source, url, f"第{n}条新闻", when, when,
+                      json.dumps(SOURCES[source], ensure_ascii=False), body, text * 5, when, n))
+        stories.append((n, key[:20], n, when))
+        urls.append((n, url, source, when, when))
+    with db:
+        db.execute("PRAGMA defer_foreign_keys=ON")
+        db.executemany("INSERT INTO posts (id, key, content_hash, source, url, has_original, title, published, "
+                       "updated, categories, body_html, text, first_seen, story_id) "
+                       "VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?,?)", posts)
+        db.executemany("INSERT INTO stories (id, key, post_id, first_seen) VALUES (?,?,?,?)", stories)
+        db.executemany("INSERT INTO post_urls (post_id, url, source, role, first_seen, last_seen) "
+                       "VALUES (?,?,?,'original',?,?)", urls)
+    db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stories", type=int, default=10_000)
+    parser.add_argument("--feed-length", type=int, default=50)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="fa-export-"))
+    config = work / "bench.toml"
+    config.write_text(f"[settings]\nfeed_length = {args.feed_length}\nhexo = true\n" + "".join(
+        f'[sources.{name}]\nkind = "feed"\nurls = ["http://{name}.example/feed"]\n'
+        f"categories = {json.dumps(cats, ensure_ascii=False)}\n" for name, cats in SOURCES.items()), encoding="utf-8")
+    app = load_config(config)
+    began = time.perf_counter()
+    fill(work / "index.sqlite3", args.stories)
+    print(f"filled {args.stories} stories in {time.perf_counter() - began:.1f} s")
+    store = SqlIndexStore(f"sqlite:///{work / 'index.sqlite3'}")
+
+    def run(label: str) -> None:
+        began = time.perf_counter()
+        summary = export_all(store, app, work)
+        wall = time.perf_counter() - began
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{label:28s} {wall:7.2f} s  {len(summary.written):6d} files written  "
+              f"{len(summary.unchanged):6d} unchanged  peak {peak:6.0f} MB", flush=True)
+
+    run("full export")
+    run("again, nothing changed")
+    for n in range(20):
+        # Distinct texts, so each new post is a new story rather than a near-duplicate of the others.
+        text = "".join(chr(0x4E00 + (n * 7919 + i * 104729) % 20000) for i in range(400))
+        store.upsert_post(PostItem(source="src1", url=f"http://src1.example/new/{n}.html", role="original",
+                                   title=f"新到的第{n}条", text=text, body_html=f"<p>{text}</p>",
+                                   categories=SOURCES["src1"], published=datetime.now(UTC),
+                                   content_hash=content_hash(text)))
+    run("after 20 new posts")
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
