@@ -86,9 +86,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     app = load_config(args.config)
     sources = app.select(args.names, all_enabled=args.all)
     overrides = dict(_setting(item) for item in args.set)
-    report = CrawlRunner(app, _data_dir(args.data), _log_level(args), overrides).run(sources)
+    report = CrawlRunner(app, _data_dir(args.data), _log_level(args), overrides, job=args.job).run(sources)
     _print_report(report, [s.name for s in sources])
-    if report.responses == 0:
+    if report.responses == 0 and not report.stats.get("frontier/claimed_elsewhere"):
+        # (A box of a shared crawl may find every request already taken by the others: not a failure.)
         print("feedarchiver: nothing could be fetched", file=sys.stderr)
         return 1
     return 0
@@ -105,6 +106,8 @@ def _export(app: AppConfig, data: Path) -> int:
         store.close()
     print(f"exported {result.stories} stories to {data / 'feeds'} "
           f"({len(result.written)} files written, {len(result.unchanged)} unchanged)")
+    if app.settings.feeds_store:
+        print(f"published {len(result.published)} changed files to {app.settings.feeds_store}")
     return 0
 
 
@@ -388,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy setting for this crawl, as `scrapy crawl -s` (repeatable)")
+    p.add_argument("--job", help="share this crawl's frontier in redis_url with every process given the same job "
+                                 "name (run it on N boxes at once; a new name per crawl)")
 
     p = add("export", cmd_export, "write the Atom feeds from the index into DATA/feeds")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")

@@ -127,7 +127,10 @@ class Settings:
     archive_url: str = ""  # upload finished WARC/CDXJ/WACZ to s3://BUCKET/PREFIX (or file:///DIR)
     archive_delete_local: bool = False  # delete local copies once their upload is checked
     archive_multipart_threshold: int = 64 * 1024 * 1024  # bytes above which S3 uploads are multipart
+    feeds_store: str = ""  # also publish DATA/feeds and DATA/hexo to s3://BUCKET/PREFIX after each export
     s3_endpoint_url: str = ""  # an S3-compatible store's endpoint; credentials only from AWS_* variables
+    redis_url: str = ""  # redis://HOST:PORT/DB: crawls given a --job share one frontier there (scrapy-redis)
+    redis_job_ttl: int = 86400  # seconds a shared crawl's Redis keys live after its last process ends
     schedule_store_url: str = ""  # the daemon's job store; empty: sqlite:///DATA/schedules.sqlite3
     schedule_store_table: str = "feedarchiver_jobs"  # its table (one daemon per job store and table)
     daemon_max_crawls: int = 2  # crawl subprocesses the daemon runs at once
@@ -267,6 +270,13 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
                           f"not {settings.schedule_store_url!r}")
     if not 0 < settings.story_threshold <= 1:
         raise ConfigError(f"setting story_threshold must be above 0 and at most 1, not {settings.story_threshold}")
+    if settings.feeds_store and (urlsplit(settings.feeds_store).scheme != "s3"
+                                 or not urlsplit(settings.feeds_store).netloc):
+        raise ConfigError(f"feeds_store must be s3://BUCKET/PREFIX, not {settings.feeds_store!r}")
+    if settings.redis_url and urlsplit(settings.redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"redis_url must be redis://HOST:PORT/DB, not {settings.redis_url!r}")
+    if settings.redis_job_ttl < 1:
+        raise ConfigError("setting redis_job_ttl must be at least 1")
     if settings.index_url and urlsplit(settings.index_url).scheme.split("+")[0] not in ("sqlite", "postgresql"):
         raise ConfigError(f"index_url must be sqlite:///… or postgresql://…, not {settings.index_url!r}")
     return settings

@@ -95,10 +95,18 @@ def spiders_by_kind(settings: Settings) -> dict[str, type]:
 
 class CrawlRunner:
     def __init__(self, app: AppConfig, data_dir: Path, log_level: str = "WARNING",
-                 overrides: dict[str, str] | None = None) -> None:
+                 overrides: dict[str, str] | None = None, job: str | None = None) -> None:
         self.app = app
         self.data_dir = data_dir
         self.settings = scrapy_settings(app, data_dir, log_level)
+        if job:
+            if not app.settings.redis_url:
+                raise ConfigError("--job shares a crawl through Redis: set redis_url in [settings]")
+            from crawler import distributed
+
+            for name, value in distributed.scrapy_settings(app.settings.redis_url, job,
+                                                           app.settings.redis_job_ttl).items():
+                self.settings.set(name, value, priority="cmdline")
         for name, value in (overrides or {}).items():
             self.settings.set(name, value, priority="cmdline")
 

@@ -117,6 +117,7 @@ EXTENSIONS = {
     "crawler.extensions.source_runs.SourceRunsExtension": 200,
     "crawler.extensions.progress.ProgressExtension": 300,
     "crawler.extensions.reactor_lag.ReactorLagExtension": 400,
+    "crawler.distributed.SharedFrontierExtension": 500,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.sanitize.SanitizeHtmlPipeline": 100,
@@ -142,6 +143,10 @@ IMAGE_ARCHIVE_TIMEOUT = 20.0
 IMAGE_ARCHIVE_PLACEHOLDERS: list[str] = []
 # Worker processes for article extraction ("auto": one per core beyond the reactor's; 0: in-process).
 EXTRACT_WORKERS = "auto"
+# Share the frontier with other crawler processes under this job name (scrapy-redis; empty: alone).
+FRONTIER_JOB = ""
+# Seconds a shared job's Redis keys live after a process of it finishes.
+FRONTIER_TTL = 86400
 # Measure how long CPU work keeps the reactor from its event loop (ReactorLagExtension; cheap).
 REACTOR_LAG_ENABLED = True
 # Seconds between progress lines on a terminal (ProgressExtension); 0 turns them off.

@@ -163,7 +163,9 @@ class ArchiveVerifier:
             if len(self.report.problems) == before and found is not None and found[2].digest != payload.digest:
                 self.problem(f"digest index entry {payload.digest} points at a record with digest {found[2].digest}")
         files = self.store.archived_files()
-        missing = [f.name for f in files if not f.deleted_locally and not self._local(f.kind, f.name).exists()]
+        # Uploaded counts as kept: boxes sharing one index each hold only their own files on disk.
+        missing = [f.name for f in files if not f.deleted_locally and not f.uploaded_to
+                   and not self._local(f.kind, f.name).exists()]
         for name in missing:
             self.problem(f"archive file {name} is registered but neither on disk nor uploaded")
         uploaded = sum(1 for f in files if f.uploaded_at is not None)

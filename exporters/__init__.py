@@ -17,6 +17,7 @@ class ExportSummary:
     stories: int = 0
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)  # keys sent to feeds_store
 
 
 def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSummary:
@@ -52,4 +53,9 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
         titles = {name: source.title for name, source in app.sources.items()}
         for path, changed in exporter.export(entries, titles):
             (summary.written if changed else summary.unchanged).append(path)
+    if app.settings.feeds_store:
+        from exporters import s3publish
+
+        summary.published = s3publish.publish(data_dir, app.settings.feeds_store,
+                                               endpoint_url=app.settings.s3_endpoint_url).uploaded
     return summary

@@ -223,6 +223,10 @@ source_state = Table(
 )
 
 MAX_BACKOFF_SECONDS = 7 * 86400
+# Tries of one post's upsert transaction when another process writes the same rows concurrently.
+UPSERT_ATTEMPTS = 5
+# pg_advisory_xact_lock key serialising schema creation (any constant of our own).
+SCHEMA_LOCK_KEY = 0x66617263  # "farc"
 
 
 def _insert_ignore(conn: Connection, table: Table) -> Any:
@@ -314,6 +318,7 @@ class SqlIndexStore:
 
         self.url = url
         self.clusterer: StoryClusterer = StoryClusterer(story_threshold)
+        self.upsert_retries = 0  # transactions replayed after racing another writer
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         elif url.startswith("sqlite:///"):
@@ -322,7 +327,14 @@ class SqlIndexStore:
             self.engine: Engine = create_engine(url)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _set_sqlite_pragmas)
-            metadata.create_all(self.engine)
+            if self.engine.dialect.name == "postgresql":
+                # Crawler processes starting at once would race to CREATE the same tables (pg_type's
+                # unique key): one at a time, under a transaction-scoped advisory lock.
+                with self.engine.begin() as conn:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                    metadata.create_all(conn)
+            else:
+                metadata.create_all(self.engine)
             self._migrate()
         except SQLAlchemyError as exc:
             raise IndexStoreError(f"cannot open index store {self.url}: {exc.__class__.__name__}: {exc}") from None
@@ -359,13 +371,30 @@ class SqlIndexStore:
         if not item.content_hash:
             raise IndexStoreError(f"post {item.url} has no content hash")
         try:
-            return self._upsert(item, cluster=True)
+            return self._upsert_replayed(item, cluster=True)
         except SQLAlchemyError:
+            raise
+        except IndexStoreError:
             raise
         except Exception:
             logger.exception("Story assignment failed for %s; storing the post without a story", item.url)
-            result = self._upsert(item, cluster=False)
+            result = self._upsert_replayed(item, cluster=False)
             return UpsertResult(post_id=result.post_id, outcome=result.outcome, story_id=None, story_outcome="error")
+
+    def _upsert_replayed(self, item: PostItem, *, cluster: bool) -> UpsertResult:
+        """Crawler processes sharing one index (crawler/distributed.py) can insert the same content hash,
+        URL or capture at the same moment: the loser's transaction fails on the unique constraint and
+        is replayed, and then finds the winner's rows."""
+        for attempt in range(UPSERT_ATTEMPTS):
+            try:
+                return self._upsert(item, cluster=cluster)
+            except IntegrityError as exc:
+                if attempt == UPSERT_ATTEMPTS - 1:
+                    raise IndexStoreError(f"post {item.url} still conflicts after {UPSERT_ATTEMPTS} attempts: "
+                                          f"{exc.orig}") from None
+                self.upsert_retries += 1
+                logger.info("Upsert of %s raced another writer (%s); again", item.url, type(exc.orig).__name__)
+        raise AssertionError("unreachable")
 
     def _upsert(self, item: PostItem, *, cluster: bool) -> UpsertResult:
         now = _now()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +39,7 @@ from scrapy.http.request import NO_CALLBACK
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
+from crawler.distributed import SharedOutcomes, job_prefix, redis_client
 from crawler.errors import MediaError
 from crawler.index import IndexStore, index_url_for, open_index_store
 from crawler.items import MediaRef, PostItem, WarcRef
@@ -115,6 +116,7 @@ class ImageArchivePipeline:
         self.store: MediaStore = open_media_store(config.store)
         self._fetches: dict[tuple[str, str], asyncio.Future[ImageOutcome]] = {}
         self._writes: dict[str, asyncio.Future[bool]] = {}
+        self.shared: SharedOutcomes | None = None  # picture outcomes shared with other crawler processes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImageArchivePipeline:
@@ -138,7 +140,12 @@ class ImageArchivePipeline:
             return await crawler.engine.download_async(request)
 
         index_url = index_url_for(data_dir(settings.get("FEEDARCHIVER_DATA")), settings.get("INDEX_URL"))
-        return cls(config, download, crawler.stats, policies, open_index_store(index_url))
+        pipeline = cls(config, download, crawler.stats, policies, open_index_store(index_url))
+        if job := settings.get("FRONTIER_JOB"):
+            # A picture two boxes' posts show is fetched by one of them; the other waits for its outcome.
+            pipeline.shared = SharedOutcomes(redis_client(settings.get("REDIS_URL")), f"{job_prefix(job)}images",
+                                             wait=config.timeout * 4 + 30)  # its fetch, a retry, a busy box
+        return pipeline
 
     def close_spider(self) -> None:
         if self.index is not None:
@@ -196,6 +203,27 @@ class ImageArchivePipeline:
         return await asyncio.shield(future)
 
     async def _archive_once(self, url: str, referer: str | None) -> ImageOutcome:
+        if self.shared is None:
+            return await self._archive_here(url, referer)
+        name = f"{urlsplit(referer).netloc if referer else ''} {url}"
+        if not self.shared.claim(name):
+            shared = await self.shared.outcome(name)
+            if shared is not None:
+                self.stats.inc_value("images/fetched_elsewhere")
+                return ImageOutcome(url=shared["url"], media=shared["media"], failure=shared["failure"],
+                                    message=shared["message"], pixel=shared["pixel"],
+                                    captures=tuple(shared["captures"]))
+            self.stats.inc_value("images/waited_in_vain")
+            return await self._archive_here(url, referer)
+        try:
+            outcome = await self._archive_here(url, referer)
+        except BaseException:
+            self.shared.release(name)
+            raise
+        self.shared.publish(name, asdict(outcome))
+        return outcome
+
+    async def _archive_here(self, url: str, referer: str | None) -> ImageOutcome:
         """A picture an earlier crawl archived from this URL (and the store still has) is not fetched again."""
         stored = self.index.media_at(url) if self.index is not None else None
         if stored is not None and await asyncio.to_thread(self.store.has, stored.path, stored.size):

@@ -19,6 +19,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig, load_config
+from crawler.distributed import SharedClaims, job_prefix, redis_client
 from crawler.encoding import decode_html
 from crawler.errors import BrowserUnavailable, ConfigError, ExtractionError
 from crawler.extract import Article, extract_article
@@ -62,6 +63,7 @@ class SourceSpider(Spider):
         self._requested = sources
         self.sources: list[SourceConfig] = []
         self._seen: set[tuple[str, str]] = set()
+        self.claims: SharedClaims | None = None  # shared with other processes (crawler/distributed.py)
         self.cpu = CpuPool(0)  # replaced in from_crawler by the configured pool
         self.blocked: dict[str, str] = {}  # source name -> WAF that challenged it in this crawl
         self.held: dict[str, datetime] = {}  # source name -> backing off until (set by SourceRunsExtension)
@@ -74,6 +76,9 @@ class SourceSpider(Spider):
         workers = crawler.settings.get("EXTRACT_WORKERS")
         spider.cpu = CpuPool(default_workers() if workers in (None, "", "auto") else int(workers))
         crawler.signals.connect(spider.cpu.close, signal=signals.spider_closed)
+        if job := crawler.settings.get("FRONTIER_JOB"):
+            spider.claims = SharedClaims(redis_client(crawler.settings.get("REDIS_URL")),
+                                         f"{job_prefix(job)}{spider.name}:claims")
         return spider
 
     def _resolve_sources(self, config_path: str | None) -> list[SourceConfig]:
@@ -173,19 +178,28 @@ class SourceSpider(Spider):
     # -- requests --------------------------------------------------------------------------------
 
     def source_request(self, url: str, source: SourceConfig, callback: Any, *, render: bool | None = None,
-                       errback: Any = None, **cb_kwargs: Any) -> Request | None:
+                       errback: Any = None, claim: str | None = None, **cb_kwargs: Any) -> Request | None:
         """A request on behalf of one source, once per (source, URL) in a crawl.
 
         Scrapy's own URL dupefilter is bypassed on purpose: an original both listed in its publisher's
         feed and followed from an aggregator's copy must count for both sources. A blocked source asks
         for nothing more. ``render`` (default: the source's ``browser``) fetches through Chromium.
+        ``claim`` names the request for that once-check when its URL carries a per-call token.
         """
+        key = claim or url
         if source.name in self.blocked:
             self.crawler.stats.inc_value(f"source/{source.name}/skipped_blocked")
             return None
-        if (source.name, url) in self._seen:
-            return None
-        self._seen.add((source.name, url))
+        if self.claims is not None:
+            # N processes share the frontier: the first to claim the pair schedules it (held in Redis,
+            # so this process's memory does not grow with the crawl either).
+            if not self.claims.claim(source.name, key):
+                self.crawler.stats.inc_value("frontier/claimed_elsewhere")
+                return None
+        else:
+            if (source.name, key) in self._seen:
+                return None
+            self._seen.add((source.name, key))
         meta: dict[str, Any] = {}
         if source.browser if render is None else render:
             # scrapy-playwright's handler renders only requests that carry this key (crawler/browser.py).

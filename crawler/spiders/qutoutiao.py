@@ -65,8 +65,9 @@ class QutoutiaoSpider(SourceSpider):
         query = {"cid": cid, "tn": 1, "page": page, "limit": source.page_size, "user": f"temporary{ms}",
                  "show_time": "", "min_time": min_time if min_time is not None else ms, "content_type": 1,
                  "dtu": 200}
+        # The URL carries the clock (user, min_time): the page of the list is what must be asked once.
         return self.source_request(f"{api}?{urlencode(query)}", source, self.parse_list, api=api, cid=cid,
-                                   min_time=min_time, page=page, render=False)
+                                   min_time=min_time, page=page, render=False, claim=f"{api}#cid={cid}&page={page}")
 
     def _json(self, response: Response, source: SourceConfig, what: str) -> dict[str, Any] | None:
         try:

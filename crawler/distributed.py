@@ -1,0 +1,185 @@
+"""One frontier shared by N crawler processes (on one box or many), on scrapy-redis and Redis.
+
+scrapy-redis supplies the shared request queue and its URL dupefilter. Our source requests bypass
+that dupefilter on purpose (crawler/spiders/base.py `source_request`: a URL may count for two
+sources), so a Redis set of (source, URL) claims takes the place of each spider's in-memory one:
+the first process to claim a pair schedules it, every other process drops it. Start requests are
+claimed the same way, so N processes started at once fetch each feed once.
+
+Every key of a crawl lives under ``feedarchiver:JOB:`` — the job name all processes of one crawl
+are given (`feedarchiver crawl --job NAME`) — and expires ``redis_job_ttl`` seconds after the last
+process finishes, so the next crawl under a new name starts clean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import socket
+import time
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from twisted.internet import task
+
+from crawler.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+_JOB = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+HEARTBEAT = 0.5  # seconds between "still busy" marks and queue polls
+BUSY_TTL = 10  # seconds a crashed worker's busy mark outlives it
+
+
+def job_prefix(job: str) -> str:
+    if not _JOB.fullmatch(job):
+        raise ConfigError(f"job name {job!r}: letters, digits and . _ : - only (at most 100)")
+    return f"feedarchiver:{job}:"
+
+
+def scrapy_settings(redis_url: str, job: str, ttl: int) -> dict[str, Any]:
+    """The Scrapy settings that put a crawl's frontier in Redis under ``job``."""
+    prefix = job_prefix(job)
+    return {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "REDIS_URL": redis_url,
+        "SCHEDULER_QUEUE_KEY": prefix + "%(spider)s:requests",
+        "SCHEDULER_DUPEFILTER_KEY": prefix + "%(spider)s:dupefilter",
+        # The first process to finish must not flush the queue the others still work on: keys expire instead.
+        "SCHEDULER_PERSIST": True,
+        "FRONTIER_JOB": job,
+        "FRONTIER_TTL": ttl,
+    }
+
+
+def redis_client(url: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10)
+
+
+class SharedClaims:
+    """The (source, URL) pairs some process of this job has scheduled: a Redis set."""
+
+    def __init__(self, client: Any, key: str) -> None:
+        self.client = client
+        self.key = key
+
+    def claim(self, source: str, url: str) -> bool:
+        """True for the first process (of any box) to ask; False for every later one."""
+        return bool(self.client.sadd(self.key, f"{source} {url}"))
+
+
+class SharedFrontierExtension:
+    """Keeps a process in the crawl while others still work on it, and marks it busy for them.
+
+    A process is done when the shared queue is empty and no process of the job is busy (its engine
+    holds requests, responses or items). Scrapy polls the scheduler only every 5 s when idle: the
+    heartbeat nudges it as soon as the queue has something.
+    """
+
+    def __init__(self, crawler: Crawler, client: Any, job: str, ttl: int) -> None:
+        self.crawler = crawler
+        self.client = client
+        self.prefix = job_prefix(job)
+        self.ttl = ttl
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.loop: task.LoopingCall | None = None
+        self.spider_name = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedFrontierExtension:
+        job = crawler.settings.get("FRONTIER_JOB")
+        if not job:
+            raise NotConfigured
+        client = redis_client(crawler.settings.get("REDIS_URL"))
+        ext = cls(crawler, client, job, crawler.settings.getint("FRONTIER_TTL"))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def _busy_key(self, worker: str) -> str:
+        return f"{self.prefix}{self.spider_name}:busy:{worker}"
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.spider_name = spider.name
+        # Busy from the start: a process that opens later must not close before this one's feeds are in.
+        self.client.set(self._busy_key(self.worker), "1", ex=BUSY_TTL)
+        self.loop = task.LoopingCall(self.heartbeat)
+        self.loop.start(HEARTBEAT, now=False)
+
+    def _queued(self) -> int:
+        return int(self.client.zcard(f"{self.prefix}{self.spider_name}:requests"))
+
+    def heartbeat(self) -> None:
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)
+        if engine is None or slot is None:
+            return
+        if not engine.spider_is_idle():
+            self.client.set(self._busy_key(self.worker), "1", ex=BUSY_TTL)
+        if self._queued():
+            # Pull now rather than at Scrapy's next 5 s idle heartbeat (the slot's own wake-up call).
+            slot.nextcall.schedule()
+
+    def others_busy(self) -> list[str]:
+        own = self._busy_key(self.worker)
+        return [k.decode() if isinstance(k, bytes) else k
+                for k in self.client.scan_iter(match=self._busy_key("*"), count=100) if (
+                    k.decode() if isinstance(k, bytes) else k) != own]
+
+    def spider_idle(self, spider: Spider) -> None:
+        self.client.delete(self._busy_key(self.worker))
+        if self._queued() or self.others_busy():
+            self.crawler.stats.inc_value("frontier/idle_waits")
+            raise DontCloseSpider
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        self.client.delete(self._busy_key(self.worker))
+        for key in self.client.scan_iter(match=f"{self.prefix}*", count=500):
+            if b":busy:" not in (key if isinstance(key, bytes) else key.encode()):
+                self.client.expire(key, self.ttl)
+        self.crawler.stats.set_value("frontier/worker", self.worker)
+
+
+class SharedOutcomes:
+    """Work done once across processes, its JSON outcome shared: the first to claim a name does it and
+    publishes what came of it; the others wait for that (or, past ``wait`` seconds, do it themselves)."""
+
+    PENDING = b""
+
+    def __init__(self, client: Any, key: str, wait: float) -> None:
+        self.client = client
+        self.key = key
+        self.wait = wait
+
+    def claim(self, name: str) -> bool:
+        return bool(self.client.hsetnx(self.key, name, self.PENDING))
+
+    def publish(self, name: str, outcome: Any) -> None:
+        self.client.hset(self.key, name, json.dumps(outcome))
+
+    def release(self, name: str) -> None:
+        """The claimant failed: a waiter does the work instead."""
+        self.client.hdel(self.key, name)
+
+    async def outcome(self, name: str) -> Any | None:
+        """What the claimant published, or None when it did not within ``wait`` seconds."""
+        deadline = time.monotonic() + self.wait
+        while time.monotonic() < deadline:
+            value = self.client.hget(self.key, name)
+            if value is None:
+                return None  # released
+            if value != self.PENDING:
+                return json.loads(value)
+            await asyncio.sleep(0.1)
+        return None
