@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -59,6 +60,8 @@ from crawler.settings import data_dir
 
 logger = logging.getLogger(__name__)
 
+# Picture outcomes and stored paths remembered per crawl (least recently used go first).
+MEMO_SIZE = 4096
 IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"  # what a browser sends for <img>
 
 
@@ -114,8 +117,8 @@ class ImageArchivePipeline:
         self.referer_policies = referer_policies
         self.index = index  # to skip pictures archived by an earlier crawl
         self.store: MediaStore = open_media_store(config.store)
-        self._fetches: dict[tuple[str, str], asyncio.Future[ImageOutcome]] = {}
-        self._writes: dict[str, asyncio.Future[bool]] = {}
+        self._fetches: OrderedDict[tuple[str, str], asyncio.Future[ImageOutcome]] = OrderedDict()
+        self._writes: OrderedDict[str, asyncio.Future[bool]] = OrderedDict()
         self.shared: SharedOutcomes | None = None  # picture outcomes shared with other crawler processes
 
     @classmethod
@@ -198,9 +201,21 @@ class ImageArchivePipeline:
         if future is None:
             future = asyncio.ensure_future(self._archive_once(url, referer))
             self._fetches[key] = future
+            self._forget_oldest(self._fetches)
         else:
+            self._fetches.move_to_end(key)
             self.stats.inc_value("images/reused")
         return await asyncio.shield(future)
+
+    @staticmethod
+    def _forget_oldest(memo: OrderedDict[Any, asyncio.Future[Any]]) -> None:
+        """Keep a long crawl's memory flat: outcomes of the least recently shown pictures are dropped
+        (a finished one is in the index: a later post showing it finds it there without a fetch)."""
+        while len(memo) > MEMO_SIZE:
+            key, oldest = next(iter(memo.items()))
+            if not oldest.done():
+                break  # in flight: every memo entry after it is newer, so it goes once it is done
+            del memo[key]
 
     async def _archive_once(self, url: str, referer: str | None) -> ImageOutcome:
         if self.shared is None:
@@ -296,10 +311,11 @@ class ImageArchivePipeline:
                 return False
             return await self._put_once(url, path, body, media_type)  # the other write failed: try ours
         self._writes[path] = writing = asyncio.get_running_loop().create_future()
+        self._forget_oldest(self._writes)
         try:  # off the reactor thread: an S3 store answers over the network
             stored = await asyncio.to_thread(self.store.put, path, body, media_type)
         except Exception as exc:  # a full disk, a refused upload: the post goes on with the original URL
-            del self._writes[path]
+            self._writes.pop(path, None)
             writing.set_result(False)
             logger.exception("Cannot store picture %s as %s: %s", url, path, exc)
             raise MediaError("store_failed", f"{type(exc).__name__}: {exc}") from None
