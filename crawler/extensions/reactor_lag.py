@@ -44,8 +44,10 @@ class ReactorLagExtension:
 
     def tick(self) -> None:
         now = time.monotonic()
-        lag = max(now - self.last - INTERVAL, 0.0)
+        self.record(max(now - self.last - INTERVAL, 0.0))
         self.last = now
+
+    def record(self, lag: float) -> None:
         self.buckets[min(int(lag * 1000), MAX_BUCKET)] += 1
         self.ticks += 1
         self.total += lag
