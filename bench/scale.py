@@ -41,6 +41,7 @@ def plot(rows: list[dict[str, float]], png: Path, title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     sizes = [r["articles"] for r in rows]
     fig, left = plt.subplots(figsize=(7, 4.2), dpi=110)
@@ -54,6 +55,7 @@ def plot(rows: list[dict[str, float]], png: Path, title: str) -> None:
     right.set_ylim(bottom=0)
     left.set_xscale("log")
     left.set_xticks(sizes, [str(s) for s in sizes])
+    left.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     left.set_title(title, fontsize=10)
     lines = left.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     labels = left.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
@@ -68,7 +70,12 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--png", type=Path, default=ROOT / "bench" / "scale.png")
     parser.add_argument("--json", type=Path, help="also write the runs here")
+    parser.add_argument("--replot", type=Path, help="only draw the PNG from runs an earlier --json wrote")
     args = parser.parse_args()
+    title = f"feedarchiver crawl, {args.latency * 1000:.0f} ms latency per response, 3 pictures per article"
+    if args.replot:
+        plot(json.loads(args.replot.read_text()), args.png, title)
+        return
     rows: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="fa-scale-") as tmp:
         for articles in (int(s) for s in args.sizes.split(",") if s):
@@ -78,7 +85,7 @@ def main() -> None:
                   f"peak {run.peak_mb:6.0f} MB  {run.requests:6d} req  {run.rps:7.1f} req/s", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
-    plot(rows, args.png, f"feedarchiver crawl, {args.latency * 1000:.0f} ms latency per response")
+    plot(rows, args.png, title)
     print(f"plot: {args.png}")
 
 
