@@ -22,6 +22,7 @@ import time
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 # The same concurrency for feedarchiver and the bare spider: the comparison is about the work
@@ -63,7 +64,9 @@ def run_feedarchiver(site: str, work: Path) -> Run:
     config = work / "bench.toml"
     config.write_text(
         f'[sources.bench]\nkind = "feed"\nurls = ["{site}/feed.xml"]\ncategories = ["bench", "bench", "bench"]\n'
-        "follow_original = false\n", encoding="utf-8")
+        "follow_original = false\n"
+        # The SSRF guard lets the crawl reach the loopback bench site, and nothing else private.
+        f'[settings]\nallow_hosts = ["{urlsplit(site).netloc}"]\n', encoding="utf-8")
     argv = [sys.executable, "-m", "crawler", "crawl", "bench", "--config", str(config), "--data", str(data)]
     for item in SAME_TUNING:
         argv += ["-s", item]

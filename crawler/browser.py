@@ -23,6 +23,7 @@ from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.errors import BrowserUnavailable
+from crawler.ssrf import AddressPolicy, BlockedAddress, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,13 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[m
         self._start_lock = asyncio.Lock()
         self._started = False
         self.executable = str(self.config.launch_options.get("executable_path") or "")
+        settings = crawler.settings
+        if settings.getbool("SSRF_GUARD_ENABLED", True):
+            # Chromium resolves names itself: every request it makes (subresources, redirects the
+            # route sees) is judged by the SSRF guard first, as Scrapy's requests are.
+            self.policy = AddressPolicy.parse(settings.getlist("SSRF_ALLOW_NETWORKS"),
+                                              settings.getlist("SSRF_ALLOW_HOSTS"))
+            self.abort_request = self._guard
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserDownloadHandler:
@@ -43,6 +51,23 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[m
 
     def _engine_started(self) -> Any:  # Scrapy < 2.14 path of the same hook
         return None
+
+    async def _guard(self, browser_request: Any) -> bool:
+        """PLAYWRIGHT_ABORT_REQUEST: True aborts the browser's request to a forbidden address."""
+        url = str(browser_request.url)
+        try:
+            host = self.policy.judge_url(url)
+            if host is not None:
+                addresses = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
+                self.policy.judge_resolved(host, addresses)
+        except BlockedAddress as blocked:
+            self.stats.inc_value("ssrf/blocked")
+            self.stats.inc_value(f"ssrf/blocked/{blocked.reason}")
+            logger.warning("Blocked the browser's request to %s: %s", url, blocked)
+            return True
+        except OSError:
+            return False  # unresolvable: Chromium fails it the ordinary way
+        return False
 
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
         if not (self.executable and os.access(self.executable, os.X_OK)):

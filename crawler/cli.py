@@ -68,6 +68,8 @@ def _archive_line(stats: dict[str, Any]) -> str:
         parts.append(f"{int(stats.get('archive/uploaded', 0))} files uploaded"
                      + (f", {stats['archive/upload_failed']} uploads failed (kept, retried next run)"
                         if stats.get("archive/upload_failed") else ""))
+    if stats.get("ssrf/blocked"):
+        parts.append(f"{int(stats['ssrf/blocked'])} fetches of private addresses blocked (SSRF guard)")
     if stats.get("archive/errors"):
         parts.append(f"{stats['archive/errors']} archive errors (see the log)")
     return "; ".join(parts)

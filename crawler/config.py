@@ -136,6 +136,10 @@ class Settings:
     daemon_max_crawls: int = 2  # crawl subprocesses the daemon runs at once
     daemon_stop_timeout: int = 60  # seconds a crawl gets to stop cleanly after SIGTERM before SIGKILL
     crawl_timeout: int = 3600  # seconds before a scheduled crawl is stopped (a schedule's `timeout` wins)
+    # SSRF guard holes: nothing is fetched from loopback/private/link-local/multicast/reserved addresses
+    # except these networks (CIDR, e.g. "10.1.0.0/16") and host:port pairs (e.g. "127.0.0.1:8080").
+    allow_networks: tuple[str, ...] = ()
+    allow_hosts: tuple[str, ...] = ()
 
     @property
     def media_url(self) -> str:
@@ -249,6 +253,9 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
         elif not isinstance(values[key], expected) or (expected is int and isinstance(values[key], bool)):
             raise ConfigError(f"setting {key} must be a {expected.__name__}, not {value!r}")
     settings = Settings(**values)
+    from crawler.ssrf import AddressPolicy
+
+    AddressPolicy.parse(settings.allow_networks, settings.allow_hosts)  # a malformed entry: ConfigError
     if settings.feed_length < 1:
         raise ConfigError("setting feed_length must be at least 1")
     _check_image_settings(settings)

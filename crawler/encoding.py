@@ -1,8 +1,8 @@
 """Decide a page's character encoding from its bytes, never from the meta tag alone.
 
-Order (AGGREGATORS.md): BOM, then a strict UTF-8 check, then the HTTP header, then the meta tag,
-then GB18030 as the last resort for Chinese pages. GB2312 and GBK are decoded as GB18030, their
-superset, because real "gb2312" pages routinely use characters outside GB2312.
+Order (AGGREGATORS.md): BOM, then a strict UTF-8 check (or UTF-8 with a few broken bytes), then the
+HTTP header, then the meta tag, then GB18030 as the last resort for Chinese pages. GB2312 and GBK
+are decoded as GB18030, their superset, because real "gb2312" pages routinely use characters outside GB2312.
 """
 
 from __future__ import annotations
@@ -25,6 +25,17 @@ def _canonical(name: str) -> str | None:
     return _SUPERSETS.get(name.strip().lower(), _SUPERSETS.get(canonical, canonical))
 
 
+def _mostly_utf8(body: bytes) -> bool:
+    """UTF-8 with a few invalid bytes: at least 20 well-formed multi-byte characters per bad byte.
+
+    GBK text read as UTF-8 is almost all invalid and hardly ever forms a valid multi-byte sequence.
+    """
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - body.decode("utf-8", errors="ignore").count("\ufffd")
+    good = sum(1 for ch in text if ch > "\x7f" and ch != "\ufffd")
+    return bad > 0 and good >= 20 * bad
+
+
 def detect_encoding(body: bytes, content_type: str | None = None) -> str:
     """The codec name to decode ``body`` with."""
     for bom, name in _BOMS:
@@ -33,7 +44,8 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str:
     try:
         body.decode("utf-8", errors="strict")
     except UnicodeDecodeError:
-        pass
+        if _mostly_utf8(body):
+            return "utf-8"  # a UTF-8 page with a few broken bytes: those become U+FFFD, the rest reads right
     else:
         return "utf-8"
     declared = []

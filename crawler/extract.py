@@ -85,6 +85,9 @@ class Article:
         return data
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tuple[str, ...] = (),
                     now: datetime | None = None) -> Article:
     """Extract one page. Raises ExtractionError when no article text can be found.
@@ -92,6 +95,8 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     ``prune`` lists XPath expressions of extra blocks to delete first (a source's own boilerplate);
     ``now`` anchors relative and year-less dates ("3小时前", "11月20日").
     """
+    # NUL and C0 control characters are never text; libxml2 stops at a NUL and drops the rest of the page.
+    html = _CONTROL_CHARS.sub("", html)
     try:
         tree = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError) as exc:
@@ -136,6 +141,8 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     if original_url is None and canonical and urlsplit(canonical).netloc != urlsplit(url).netloc:
         # A copy whose canonical URL points to another host names its original that way.
         original_url = canonical
+    if original_url is not None and urlsplit(original_url).scheme not in ("http", "https"):
+        original_url = None  # javascript:, data:, mailto: — never an original to fetch
     published = _first_date(
         [meta.get(k) for k in _PUBLISHED_META] + [ld.get("datePublished"),
          _first(tree, "//time/@datetime"), _first(tree, "//time/text()"), _visible_date(tree),

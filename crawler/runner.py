@@ -76,6 +76,8 @@ def scrapy_settings(app: AppConfig, data_dir: Path, log_level: str = "WARNING") 
     settings.set("IMAGE_ARCHIVE_TYPES", list(app.settings.image_types), priority="cmdline")
     settings.set("IMAGE_ARCHIVE_TIMEOUT", float(app.settings.image_timeout), priority="cmdline")
     settings.set("IMAGE_ARCHIVE_PLACEHOLDERS", list(app.settings.image_placeholders), priority="cmdline")
+    settings.set("SSRF_ALLOW_NETWORKS", list(app.settings.allow_networks), priority="cmdline")
+    settings.set("SSRF_ALLOW_HOSTS", list(app.settings.allow_hosts), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     # The CLI configures logging itself; Scrapy's root handler would print every line twice.
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")

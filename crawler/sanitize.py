@@ -6,6 +6,8 @@ parser rather than by regular expressions.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 from crawler.text import clean_xml_text
@@ -38,3 +40,22 @@ def sanitise_html(html: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+# A whole element whose content is code, then any tag, complete or cut off at the end of the text.
+_CODE_ELEMENT = re.compile(r"<\s*(script|style)\b[^>]*>.*?(<\s*/\s*\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?][^<>]*(>|$)")
+
+
+def sanitise_text(text: str) -> str:
+    """A plain-text field (title, author, category) with no markup left in it.
+
+    Exporters escape these for XML, but RSS readers and Hexo themes are known to render titles as HTML:
+    tags are dropped (script and style with their content); a lone ``<`` as in "a < b" stays.
+    """
+    text = clean_xml_text(text)
+    previous = None
+    while previous != text:  # "<scr<script>ipt>" leaves a tag behind after one pass
+        previous = text
+        text = _TAG.sub("", _CODE_ELEMENT.sub("", text))
+    return " ".join(text.split())

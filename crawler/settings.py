@@ -80,9 +80,35 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 # 4xx/5xx reach the spider's errback as HttpError, so each failure is counted per source.
 HTTPERROR_ALLOW_ALL = False
 
+# SSRF guard (crawler/ssrf.py): nothing is fetched from loopback, private, link-local, multicast or
+# reserved addresses, judged on the resolved address and on every redirect hop, except these.
+SSRF_GUARD_ENABLED = True
+# Networks (CIDR) the operator allows anyway (config: allow_networks).
+SSRF_ALLOW_NETWORKS: list[str] = []
+# host:port pairs the operator allows anyway, on those ports only (config: allow_hosts).
+SSRF_ALLOW_HOSTS: list[str] = []
+# Judges every resolved address (Scrapy's caching resolver plus the guard).
+TWISTED_DNS_RESOLVER = "crawler.ssrf.GuardedResolver"
+# Retry-After on 429/503 is honoured up to this many seconds (RetryAfterMiddleware).
+RETRY_AFTER_MAX = 300.0
+# Without Retry-After, a 429/503 holds its host back this many seconds, doubled per answer in a row.
+RETRY_BACKOFF_BASE = 2.0
+# Statuses that make a host wait (RetryMiddleware retries them; RETRY_HTTP_CODES has both).
+RETRY_AFTER_STATUSES = [429, 503]
+
+# Entries read from one feed document; past this the rest are skipped and counted (too_many_entries).
+FEED_MAX_ENTRIES = 1000
+
 # Recognise WAF challenge pages (SafeLine & co.): the source is marked blocked and backs off.
 WAF_CHALLENGE_ENABLED = True
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's own fails the page on a refresh to javascript: (it builds the Request before checking).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.meta_refresh.SafeMetaRefreshMiddleware": 580,
+    # Above RetryMiddleware (550): a refused address is never retried; every redirect hop passes here.
+    "crawler.middlewares.ssrf_guard.SsrfGuardMiddleware": 555,
+    # Just above RetryMiddleware (550): notes Retry-After before the retry is scheduled, delays it.
+    "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
     # After HttpCompressionMiddleware (590) has decoded the body on its way back, before retries (550).
     "crawler.middlewares.waf_challenge.WafChallengeMiddleware": 580,
     # Above HttpCompressionMiddleware (590): the first to see a response, before anything decodes it.

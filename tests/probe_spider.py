@@ -37,8 +37,12 @@ class ProbeSpider(Spider):
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self.outcomes[request.url] = {"error": type(failure.value).__name__, "message": str(failure.value),
+        # Keyed by the URL asked for, not the redirect hop that failed.
+        asked = request.meta.get("redirect_urls", [request.url])[0]
+        self.outcomes[asked] = {"error": type(failure.value).__name__, "message": str(failure.value),
                                       "reason": getattr(failure.value, "reason", None)}
 
     def closed(self, reason: str) -> None:
-        self.out.write_text(json.dumps(self.outcomes, indent=2), encoding="utf-8")
+        stats = self.crawler.stats.get_stats()
+        numbers = {key: value for key, value in stats.items() if isinstance(value, int | float)}
+        self.out.write_text(json.dumps({**self.outcomes, "__stats__": numbers}, indent=2), encoding="utf-8")

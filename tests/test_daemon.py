@@ -110,8 +110,8 @@ def daemons() -> Iterator[list[DaemonProcess]]:
         daemon.close()
 
 
-def write_config(path: Path, web: DemoWeb, schedules: str) -> Path:
-    path.write_text(web.sources_toml() + "\n" + schedules, encoding="utf-8")
+def write_config(path: Path, web: DemoWeb, schedules: str, also_allow: tuple[str, ...] = ()) -> Path:
+    path.write_text(web.sources_toml(also_allow) + "\n" + schedules, encoding="utf-8")
     return path
 
 
@@ -277,7 +277,7 @@ name = "waf"
 sources = ["zaker-blocked"]
 interval = 1
 export_after = false
-""")
+""", also_allow=(f"127.0.0.1:{port}",))
     try:
         daemon = DaemonProcess("daemon", "--config", str(config), "--data", str(data), "--port", "0",
                                env={"FEEDARCHIVER_DAEMON_STOP_TIMEOUT": "1", "FEEDARCHIVER_DAEMON_MAX_CRAWLS": "3"})

@@ -60,7 +60,9 @@ def probe(demo_web: DemoWeb, tmp_path_factory: pytest.TempPathFactory) -> Probe:
     run = subprocess.run(
         [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "tests" / "probe_spider.py"),
          "-a", "urls=" + ",".join(urls), "-a", f"out={out}", "-s", f"FEEDARCHIVER_DATA={data}",
-         "-s", f"DOWNLOAD_MAXSIZE={LIMIT}", "-s", "RETRY_TIMES=1", "-s", "CONCURRENT_REQUESTS=1",
+         "-s", f"DOWNLOAD_MAXSIZE={LIMIT}",
+         "-s", "SSRF_ALLOW_HOSTS=" + ",".join(demo_web.allow_hosts),
+         "-s", "RETRY_TIMES=1", "-s", "CONCURRENT_REQUESTS=1",
          "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"],
         capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .aggregators import AggregatorRoutes
+from .hostile import HostileRoutes
 from .images import (
     IMAGES,
     ODD_IMAGES,
@@ -191,11 +192,14 @@ class Site:
         self._render = render
         self._base_url = base_url
         self._aggregators = AggregatorRoutes(render, base_url)
+        self._hostile = HostileRoutes(render, base_url)
 
     def respond(self, host: str, target: str, headers: Mapping[str, str]) -> Response:
         """Answer a GET for ``target`` (path and query) on ``host``; ``headers`` have lower-case names."""
         path = unquote(urlsplit(target).path) or "/"
         dynamic = self._aggregators.answer(host, target)
+        if dynamic is None and host == "broken":
+            dynamic = self._hostile.answer(path, target)
         if dynamic is not None:
             status, extra, body = dynamic
             response = Response(status, extra, body)

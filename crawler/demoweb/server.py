@@ -36,6 +36,7 @@ class RequestLogEntry:
     path: str  # with the query string
     headers: dict[str, str]  # lower-case names; a repeated header keeps its last value
     status: int  # the status sent
+    at: float = 0.0  # time.monotonic() when it was answered
 
 
 class _HostServer(ThreadingHTTPServer):
@@ -103,6 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
                 path=self.path or "",
                 headers=_lower(self),
                 status=code,
+                at=time.monotonic(),
             )
         )
         super().send_response(code, message)
@@ -224,9 +226,19 @@ class DemoWeb:
 
         return _PLACEHOLDER.sub(replace, text)
 
-    def sources_toml(self) -> str:
-        """The demo's source declarations (TOML) pointing at the running hosts."""
-        return self.render(sources_template())
+    @property
+    def allow_hosts(self) -> list[str]:
+        """Every demo host as ``127.0.0.1:PORT``: what the SSRF guard must be told to allow."""
+        return [self.base_url(host).removeprefix("http://") for host in HOSTS]
+
+    def sources_toml(self, also_allow: tuple[str, ...] = ()) -> str:
+        """The demo's source declarations (TOML) pointing at the running hosts.
+
+        Its ``allow_hosts`` names exactly the demo's hosts (the SSRF guard blocks loopback otherwise);
+        ``also_allow`` adds more ``host:port`` pairs (a test's own loopback server).
+        """
+        extra = "".join(f'"{netloc}", ' for netloc in also_allow)
+        return self.render(sources_template()).replace("allow_hosts = [", "allow_hosts = [" + extra, 1)
 
     @property
     def requests(self) -> list[RequestLogEntry]:

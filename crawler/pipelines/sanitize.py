@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.html
 
 from crawler.items import PostItem
-from crawler.sanitize import sanitise_html
+from crawler.sanitize import sanitise_html, sanitise_text
 from crawler.text import clean_xml_text
 
 
@@ -25,12 +25,13 @@ class SanitizeHtmlPipeline:
 
     def process_item(self, item: PostItem) -> PostItem:
         item.body_html = sanitise_html(item.body_html)
-        item.title = clean_xml_text(item.title).strip()
+        item.title = sanitise_text(item.title)
         item.text = clean_xml_text(item.text)
         for name in ("author", "source_name"):
             value = getattr(item, name)
             if value is not None:
-                setattr(item, name, clean_xml_text(value).strip() or None)
+                setattr(item, name, sanitise_text(value) or None)
+        item.categories = [clean for clean in (sanitise_text(c) for c in item.categories) if clean]
         if item.summary:
-            item.summary = clean_xml_text(_plain(item.summary))[:1000] or None
+            item.summary = sanitise_text(_plain(item.summary))[:1000] or None
         return item

@@ -28,6 +28,7 @@ from crawler.items import PostItem, Role
 from crawler.middlewares.incomplete_response import IncompleteResponse
 from crawler.middlewares.waf_challenge import WafChallenge
 from crawler.pagecheck import soft_404
+from crawler.ssrf import BlockedAddress
 from crawler.workers import CpuPool, default_workers
 
 logger = logging.getLogger(__name__)
@@ -143,7 +144,9 @@ class SourceSpider(Spider):
         request: Request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
         source: SourceConfig = request.cb_kwargs["source"]
         error = failure.value
-        if isinstance(error, WafChallenge):
+        if isinstance(error, BlockedAddress):
+            self.count_error(source, "ssrf_blocked", "%s", error)
+        elif isinstance(error, WafChallenge):
             self.block(source, error.waf, "%s", error)
         elif isinstance(error, BrowserUnavailable):
             self.count_error(source, "no_browser", "%s (%s)", error, request.url)

@@ -99,11 +99,23 @@ class FeedSpider(SourceSpider):
             self.crawler.stats.inc_value(f"source/{source.name}/feed_empty")
             self.logger.info("[%s] feed %s has no entries", source.name, response.url)
         self.crawler.stats.inc_value("feed/entries", len(parsed.entries))
-        for entry in parsed.entries:
+        entries = parsed.entries
+        limit = self.crawler.settings.getint("FEED_MAX_ENTRIES", 1000)
+        if len(entries) > limit:
+            # A feed of 10,000 entries is a trap or a dump, not news: read its first ones only.
+            self.count_error(source, "too_many_entries", "%s lists %d entries; reading the first %d (FEED_MAX_ENTRIES)",
+                             response.url, len(entries), limit)
+            entries = entries[:limit]
+        for entry in entries:
             if not entry.link:
                 self.count_error(source, "entry_without_link", "entry %r in %s has no link",
                                  entry.entry_id or entry.title, response.url)
                 continue
+            for field_name in ("published", "updated"):
+                raw = getattr(entry, field_name)
+                if raw and parse_date(raw, source.timezone) is None:
+                    self.count_error(source, "bad_date", "entry %s: %s date %r is not a plausible date; not used",
+                                     entry.link, field_name, raw)
             context = EntryContext(
                 entry_id=entry.entry_id or entry.link,
                 title=entry.title,
