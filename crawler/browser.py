@@ -13,6 +13,7 @@ carries the "playwright" flag) so WARC capture can store it as a ``resource`` re
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from typing import Any
@@ -23,7 +24,7 @@ from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.errors import BrowserUnavailable
-from crawler.ssrf import AddressPolicy, BlockedAddress, resolve
+from crawler.ssrf import AddressPolicy, browser_request_forbidden
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[m
             # route sees) is judged by the SSRF guard first, as Scrapy's requests are.
             self.policy = AddressPolicy.parse(settings.getlist("SSRF_ALLOW_NETWORKS"),
                                               settings.getlist("SSRF_ALLOW_HOSTS"))
-            self.abort_request = self._guard
+            self.abort_request = functools.partial(browser_request_forbidden, self.policy, self.stats)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserDownloadHandler:
@@ -51,23 +52,6 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[m
 
     def _engine_started(self) -> Any:  # Scrapy < 2.14 path of the same hook
         return None
-
-    async def _guard(self, browser_request: Any) -> bool:
-        """PLAYWRIGHT_ABORT_REQUEST: True aborts the browser's request to a forbidden address."""
-        url = str(browser_request.url)
-        try:
-            host = self.policy.judge_url(url)
-            if host is not None:
-                addresses = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
-                self.policy.judge_resolved(host, addresses)
-        except BlockedAddress as blocked:
-            self.stats.inc_value("ssrf/blocked")
-            self.stats.inc_value(f"ssrf/blocked/{blocked.reason}")
-            logger.warning("Blocked the browser's request to %s: %s", url, blocked)
-            return True
-        except OSError:
-            return False  # unresolvable: Chromium fails it the ordinary way
-        return False
 
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
         if not (self.executable and os.access(self.executable, os.X_OK)):

@@ -12,6 +12,7 @@ A host named in ``allow_hosts`` is fetched on the listed ports only.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import socket
@@ -140,6 +141,28 @@ def _split_host_port(text: str) -> tuple[str, int]:
     if not parts.hostname or port is None or port < 1:
         raise ConfigError(f"{where} must be host:port (e.g. 127.0.0.1:8080 or [::1]:8080)")
     return parts.hostname.lower(), port
+
+
+async def browser_request_forbidden(policy: AddressPolicy, stats: Any, browser_request: Any) -> bool:
+    """scrapy-playwright's abort_request: True aborts a request Chromium is about to make.
+
+    Chromium resolves names itself, so the name is resolved and judged here first; a DNS
+    rebinding between the two lookups is the remaining gap (see README, "SSRF guard").
+    """
+    url = str(browser_request.url)
+    try:
+        host = policy.judge_url(url)
+        if host is not None:
+            addresses = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
+            policy.judge_resolved(host, addresses)
+    except BlockedAddress as blocked:
+        stats.inc_value("ssrf/blocked")
+        stats.inc_value(f"ssrf/blocked/{blocked.reason}")
+        logger.warning("Blocked the browser's request to %s: %s", url, blocked)
+        return True
+    except OSError:
+        return False  # unresolvable: Chromium fails it the ordinary way
+    return False
 
 
 def resolve(host: str) -> list[str]:
