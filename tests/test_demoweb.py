@@ -449,6 +449,15 @@ def test_sources_toml_is_rendered(web: DemoWeb) -> None:
         assert web.ref_url(START_PAGES[name]).startswith(table["urls"][0])
 
 
+def test_sources_toml_allows_exactly_the_demo_hosts(web: DemoWeb) -> None:
+    settings = tomllib.loads(web.sources_toml())["settings"]
+    # The SSRF guard blocks loopback: the demo opens exactly its own host:port pairs, nothing wider.
+    assert sorted(settings["allow_hosts"]) == sorted(f"127.0.0.1:{web.base_url(h).rsplit(':', 1)[1]}" for h in HOSTS)
+    assert "allow_networks" not in settings
+    extra = tomllib.loads(web.sources_toml(("127.0.0.1:9",)))["settings"]["allow_hosts"]
+    assert extra == ["127.0.0.1:9", *settings["allow_hosts"]]
+
+
 def test_render_and_urls(web: DemoWeb) -> None:
     assert web.start() is web  # idempotent
     assert web.render("{{host:cyol}}/x") == web.base_url("cyol") + "/x"

@@ -108,3 +108,62 @@ def test_atom_writer_makes_well_formed_xml_from_anything(rows: list[tuple[str, s
         # XML-illegal characters are dropped and whitespace folded (titles are one line); nothing else.
         expected = " ".join(clean_xml_text(post.title).split()) or "(untitled)"
         assert entry.findtext("{http://www.w3.org/2005/Atom}title") == expected
+
+
+# -- image discovery -----------------------------------------------------------------------------------------
+
+_SRC = st.one_of(
+    st.builds(lambda host, path: f"http://{host}/{path}.png", st.sampled_from(["a.example", "127.0.0.1:8", "b.cn"]),
+              st.text(st.characters(min_codepoint=0x30, max_codepoint=0x7A), max_size=12)),
+    st.sampled_from(["javascript:alert(1)", "data:image/png;base64,AAAA", "//cdn.example/x.png", "", " ",
+                     "/relative.png", "https://c.example/a b.jpg", "HTTP://UPPER.example/x.gif"]),
+    ANY_TEXT,
+)
+
+
+@given(st.lists(st.tuples(_SRC, ANY_TEXT), max_size=8), ANY_TEXT)
+def test_image_urls_are_http_in_order_once_and_never_crash(images: list[tuple[str, str]], filler: str) -> None:
+    from html import escape
+
+    from crawler.media import image_urls
+
+    html = "".join(f'<p>{escape(text)}<img src="{escape(src, quote=True)}"></p>' for src, text in images)
+    found = image_urls(html + escape(filler))
+    assert len(found) == len(set(found))
+    assert all(url.startswith(("http://", "https://")) for url in found)
+    # Every http(s) picture is found, in document order (the parser keeps attributes as written, stripped).
+    expected = list(dict.fromkeys(s.strip() for s, _ in images if clean_xml_text(s).strip() == s.strip()
+                                  and s.strip().startswith(("http://", "https://"))))
+    assert [u for u in found if u in expected] == [u for u in expected if u in found]
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(ANY_TEXT, st.sampled_from(['<img src="http://a.example/1.png">',
+                                                     '<img data-src="http://a.example/lazy.png" src="x.gif">',
+                                                     '<img src="javascript:alert(1)">', "<svg><image href='x'/></svg>",
+                                                     '<img srcset="http://a.example/2.png 2x">'])), max_size=12))
+def test_extracted_images_are_http_and_unique(parts: list[str]) -> None:
+    html = "<html><body><article><p>" + "正文内容足够长。" * 20 + "</p>" + "".join(parts) + "</article></body></html>"
+    try:
+        article = extract_article(html, "http://127.0.0.1/page.html")
+    except ExtractionError:
+        return
+    assert len(article.images) == len(set(article.images))
+    assert all(u.startswith(("http://", "https://")) for u in article.images)
+    assert article.lead_image is None or article.lead_image.startswith(("http://", "https://"))
+
+
+# -- plain-text fields -----------------------------------------------------------------------------------------
+
+@given(st.lists(st.one_of(ANY_TEXT, st.sampled_from(["<script>alert(1)</script>", "<b>", "</b>", "<", ">",
+                                                     "<img src=x onerror=alert(1)>", "<scr", "ipt>", "<style>",
+                                                     "a < b", "\n---\n", "&lt;script&gt;"])), max_size=10))
+def test_sanitised_text_has_no_tags_and_is_idempotent(parts: list[str]) -> None:
+    import re
+
+    from crawler.sanitize import sanitise_text
+
+    text = sanitise_text("".join(parts))
+    assert not re.search(r"<\s*/?\s*[a-zA-Z!?][^<>]*>", text)
+    assert "\n" not in text and clean_xml_text(text) == text
+    assert sanitise_text(text) == text

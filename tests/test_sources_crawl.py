@@ -139,7 +139,8 @@ def test_missing_browser_fails_only_the_browser_source(demo_web: DemoWeb, tmp_pa
         f'[sources.app]\nkind = "list"\nbrowser = true\nurls = ["{demo_web.ref_url(START_PAGES["cyol-app"])}"]\n'
         f'item = "ul.news-list li"\n\n'
         f'[sources.news]\nkind = "feed"\nurls = ["{demo_web.url("cyol", "/feed.json")}"]\n', encoding="utf-8")
-    env = {**os.environ, "FEEDARCHIVER_BROWSER_EXECUTABLE": str(tmp_path / "no-chromium")}
+    env = {**os.environ, "FEEDARCHIVER_BROWSER_EXECUTABLE": str(tmp_path / "no-chromium"),
+           "FEEDARCHIVER_ALLOW_HOSTS": ",".join(demo_web.allow_hosts)}
     result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--all", "--config", str(config),
                              "--data", str(tmp_path / "data")], capture_output=True, text=True, timeout=300,
                             cwd=ROOT, env=env, check=False)
