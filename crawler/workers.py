@@ -11,6 +11,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +28,21 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def watch_parent(parent: int, interval: float = 1.0) -> None:
+    """Worker initializer: exit once the crawl that started us is gone.
+
+    A crawl killed with SIGKILL cannot shut its pool down, and an idle worker waits on its queue
+    forever (tests/test_crash_kills.py left them behind by the dozen).
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
 class CpuPool:
     """``await pool.run(fn, *args)``: in a worker process, or inline when workers is 0."""
 
@@ -35,7 +52,8 @@ class CpuPool:
 
     def _ensure(self) -> Executor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=watch_parent, initargs=(os.getpid(),))
         return self._executor
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -105,3 +105,25 @@ def test_twenty_sigkills_then_one_run_completes_without_duplicates(tmp_path: Pat
         assert len(set(hashes)) == len(hashes), "one content hash, two posts"
         # The same posts at the same pages as the undisturbed session crawl of the same sources.
         assert set(rows) == set(seen(crawl.data, crawl.web))
+
+
+WORKER_SCRIPT = """
+import asyncio, os, sys, time
+from crawler.workers import CpuPool
+pool = CpuPool(1)
+print(asyncio.run(pool.run(os.getpid)), flush=True)
+time.sleep(60)
+"""
+
+
+def test_extraction_workers_exit_when_their_crawl_is_killed() -> None:
+    with subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT], cwd=ROOT, stdout=subprocess.PIPE,
+                          text=True) as proc:
+        assert proc.stdout is not None
+        worker = int(proc.stdout.readline())
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{worker}").exists():
+        time.sleep(0.1)
+    assert not Path(f"/proc/{worker}").exists(), "an orphaned extraction worker outlived its crawl"
