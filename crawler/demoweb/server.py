@@ -237,8 +237,8 @@ class DemoWeb:
         Its ``allow_hosts`` names exactly the demo's hosts (the SSRF guard blocks loopback otherwise);
         ``also_allow`` adds more ``host:port`` pairs (a test's own loopback server).
         """
-        extra = "".join(f'"{netloc}", ' for netloc in also_allow)
-        return self.render(sources_template()).replace("allow_hosts = [", "allow_hosts = [" + extra, 1)
+        netlocs = ", ".join(f'"{netloc}"' for netloc in (*also_allow, *self.allow_hosts))
+        return self.render(sources_template()).replace('"{{demo_netlocs}}"', netlocs, 1)
 
     @property
     def requests(self) -> list[RequestLogEntry]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import re
 import tempfile
 from dataclasses import asdict, fields
 from datetime import datetime
@@ -41,7 +40,8 @@ def render(text: str) -> str:
     for host, origin in ORIGINS.items():
         text = text.replace("{{host:" + host + "}}", origin)
     # The demo's allow_hosts list names every host:port; nothing is fetched here, any port will do.
-    return re.sub(r"\{\{netloc:([a-z]+)\}\}", r"\1.demoweb.test:80", text)
+    netlocs = ", ".join(f'"{origin.removeprefix("http://")}:80"' for origin in ORIGINS.values())
+    return text.replace('"{{demo_netlocs}}"', netlocs)
 
 
 def base_url(host: str) -> str:
