@@ -44,6 +44,12 @@ def seen(data: Path, web: DemoWeb) -> list[tuple[str, str, str]]:
         store.close()
 
 
+def open_warcs(data: Path) -> set[str]:
+    """WARC files being written (or left open by a kill)."""
+    warc = data / "warc"
+    return {path.name for path in warc.glob("*.open")} if warc.exists() else set()
+
+
 def _split(url: str) -> tuple[str, str, str]:
     parts = url.split("?", 1)[0].split("/", 3)
     return "/".join(parts[:3]), "", "/" + (parts[3] if len(parts) > 3 else "")
@@ -57,11 +63,17 @@ def test_twenty_sigkills_then_one_run_completes_without_duplicates(tmp_path: Pat
     with DemoWeb(latency=0.05) as web:  # a little latency: a crawl is still busy when most kills land
         config.write_text(web.sources_toml(), encoding="utf-8")
         for _ in range(KILLS):
-            moment = rng.uniform(0.3, 3.0)
+            # Measured from the moment the crawl starts writing its WARC, not from process start: on a
+            # loaded machine start-up alone can outlast a fixed delay, and no kill would land mid-crawl.
+            moment = rng.uniform(0.0, 2.0)
             moments.append(moment)
+            left_open = open_warcs(data)  # by an earlier kill; this crawl repairs them first
             proc = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", *FEEDS, "--config", str(config),
                                      "--data", str(data)], cwd=ROOT, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline and not open_warcs(data) - left_open:
+                time.sleep(0.02)
             time.sleep(moment)
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)
