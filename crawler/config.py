@@ -343,6 +343,12 @@ def _source(name: str, table: Any, origin: str) -> SourceConfig:
     categories = table.get("categories", [])
     if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
         raise ConfigError(f"{where}: categories must be a list of strings (group, source, channel)")
+    from crawler.sanitize import sanitise_text
+
+    # Categories name feed files and land in titles and Hexo front matter: plain text, one line.
+    categories = [sanitise_text(c) for c in categories]
+    if not all(categories):
+        raise ConfigError(f"{where}: a category is empty once markup and control characters are removed")
     tz = table.get("timezone", DEFAULT_TZ)
     if not isinstance(tz, str) or zone(tz).__class__.__name__ != "ZoneInfo" or str(zone(tz)) != tz:
         raise ConfigError(f"{where}: unknown timezone {tz!r}")
