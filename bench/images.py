@@ -108,7 +108,9 @@ def main() -> int:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     with tempfile.TemporaryDirectory(prefix="bench-images-") as tmp:
         data, config = Path(tmp) / "data", Path(tmp) / "sources.toml"
-        config.write_text(f'[sources.bench]\nkind = "feed"\nurls = ["{base}/feed.xml"]\nfollow_original = false\n')
+        # The site is on loopback, which the SSRF guard refuses unless the operator names it.
+        config.write_text(f'[settings]\nallow_hosts = ["{base.removeprefix("http://")}"]\n\n'
+                          f'[sources.bench]\nkind = "feed"\nurls = ["{base}/feed.xml"]\nfollow_original = false\n')
         started = time.monotonic()
         result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--all", "--config", str(config),
                                  "--data", str(data)], cwd=ROOT, capture_output=True, text=True, check=False)

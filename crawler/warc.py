@@ -52,11 +52,14 @@ def _host_field(host: str) -> str:
     return re.sub(r"[^A-Za-z0-9.]+", "_", host) or "localhost"
 
 
-def warc_file_name(prefix: str, serial: int, now: datetime | None = None, host: str | None = None) -> str:
-    """PREFIX-YYYYMMDDHHMMSSmmm-SERIAL-HOST.warc.gz, as Heritrix names its files."""
+def warc_file_name(prefix: str, serial: int, now: datetime | None = None, host: str | None = None,
+                   pid: int | None = None) -> str:
+    """PREFIX-YYYYMMDDHHMMSSmmm-SERIAL-PID~HOST.warc.gz, as Heritrix names its files: the process id
+    keeps two crawlers on one box (or two boxes' uploads to one bucket) from ever sharing a name."""
     now = now or datetime.now(UTC)
     stamp = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
-    return f"{prefix}-{stamp}-{serial:05d}-{_host_field(host or socket.gethostname())}.warc.gz"
+    return (f"{prefix}-{stamp}-{serial:05d}-{os.getpid() if pid is None else pid}~"
+            f"{_host_field(host or socket.gethostname())}.warc.gz")
 
 
 @dataclass(frozen=True, kw_only=True)

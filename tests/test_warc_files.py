@@ -70,7 +70,7 @@ def test_files_are_finished_and_pass_warcio_check(crawl: Crawl, recrawl: Crawl) 
 
 def test_file_names_are_heritrix_style(crawl: Crawl) -> None:
     for path in crawl.warcs():
-        assert re.fullmatch(r"feedarchiver-\d{17}-\d{5}-[A-Za-z0-9._]+\.warc\.gz", path.name), path.name
+        assert re.fullmatch(r"feedarchiver-\d{17}-\d{5}-\d+~[A-Za-z0-9._]+\.warc\.gz", path.name), path.name
         assert records(path)[0].rec_headers.get_header("WARC-Filename") == path.name
 
 

@@ -68,8 +68,8 @@ def writer(tmp_path: Path, **kwargs: Any) -> WarcFileWriter:
 
 
 def test_names_are_heritrix_style_and_unique(tmp_path: Path) -> None:
-    name = warc_file_name("feedarchiver", 7, host="crawl-box.example")
-    assert re.fullmatch(r"feedarchiver-\d{17}-00007-crawl_box\.example\.warc\.gz", name)
+    name = warc_file_name("feedarchiver", 7, host="crawl-box.example", pid=4242)
+    assert re.fullmatch(r"feedarchiver-\d{17}-00007-4242~crawl_box\.example\.warc\.gz", name)
     one, two = writer(tmp_path), writer(tmp_path)
     exchange(one, 1)
     exchange(two, 2)  # two writers in one process (one per spider kind) never collide
