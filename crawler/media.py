@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
-import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
 from crawler.errors import MediaError
+from crawler.files import replace_atomically
 from crawler.items import MediaRef
 
 logger = logging.getLogger(__name__)
@@ -133,18 +132,7 @@ class LocalMediaStore:
                 return False
         except FileNotFoundError:
             pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_atomically(target, body)
         return True
 
 
