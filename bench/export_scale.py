@@ -4,16 +4,19 @@
     .venv/bin/python bench/export_scale.py --stories 100000
 
 An SQLite index is filled directly with N stories (one post each, ~2 kB of HTML, five sources with
-group/source/channel categories, first seen one second apart), then `export_all` runs three times:
-a full export into an empty feeds directory, the same export again with nothing changed, and one
-after 20 new posts arrive through the store's real insert path. Each line gives wall time, documents
-rendered (written) and left alone, and the process's peak memory.
+group/source/channel categories, first seen one second apart), then `export_all` runs: a full export
+into an empty feeds directory, the same export again with nothing changed, then one after each batch
+of changes (`--changes`, default 20 and 1,000 new posts) arrives through the store's real upsert
+path, and one after 20 of the oldest stories are copied by another source (their archive pages change).
+Each line gives wall time, files written and left alone, the entries loaded in full from the index,
+and the process's peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import sqlite3
 import tempfile
@@ -22,13 +25,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.config import load_config
-from crawler.index import SqlIndexStore
+from crawler.index import SqlIndexStore, StoredPost, StoredStory
 from crawler.items import PostItem
 from crawler.text import content_hash
 from exporters import export_all
 
 SOURCES = {f"src{n}": ["新媒体", f"来源{n}", f"频道{n % 3}"] for n in range(5)}
 START = datetime(2026, 1, 1, tzinfo=UTC)
+CJK = [chr(c) for c in range(0x4E00, 0x4E00 + 20000)]
 PARAGRAPH = "本报记者报道，这是一段用来衡量导出速度的新闻正文，长度与真实文章相当。" * 4
 
 
@@ -64,6 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stories", type=int, default=10_000)
     parser.add_argument("--feed-length", type=int, default=50)
+    parser.add_argument("--changes", default="20,1000", help="new posts before each incremental export")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fa-export-"))
     config = work / "bench.toml"
@@ -74,27 +79,51 @@ def main() -> None:
     began = time.perf_counter()
     fill(work / "index.sqlite3", args.stories)
     print(f"filled {args.stories} stories in {time.perf_counter() - began:.1f} s")
-    store = SqlIndexStore(f"sqlite:///{work / 'index.sqlite3'}")
+    store = CountingStore(f"sqlite:///{work / 'index.sqlite3'}")
 
     def run(label: str) -> None:
+        store.loaded = 0
         began = time.perf_counter()
         summary = export_all(store, app, work)
         wall = time.perf_counter() - began
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{label:28s} {wall:7.2f} s  {len(summary.written):6d} files written  "
-              f"{len(summary.unchanged):6d} unchanged  peak {peak:6.0f} MB", flush=True)
+        print(f"{label:32s} {wall:7.2f} s  {len(summary.written):6d} files written  "
+              f"{len(summary.unchanged):6d} unchanged  {store.loaded:6d} loaded  peak {peak:6.0f} MB", flush=True)
 
     run("full export")
     run("again, nothing changed")
-    for n in range(20):
-        # Distinct texts, so each new post is a new story rather than a near-duplicate of the others.
-        text = "".join(chr(0x4E00 + (n * 7919 + i * 104729) % 20000) for i in range(400))
-        store.upsert_post(PostItem(source="src1", url=f"http://src1.example/new/{n}.html", role="original",
-                                   title=f"新到的第{n}条", text=text, body_html=f"<p>{text}</p>",
-                                   categories=SOURCES["src1"], published=datetime.now(UTC),
-                                   content_hash=content_hash(text)))
-    run("after 20 new posts")
+    added = 0
+    for batch in (int(n) for n in args.changes.split(",") if n):
+        for n in range(added, added + batch):
+            # Distinct texts, so each new post is a new story rather than a near-duplicate of the others.
+            text = "".join(random.Random(n).choices(CJK, k=400))
+            store.upsert_post(PostItem(source="src1", url=f"http://src1.example/new/{n}.html", role="original",
+                                       title=f"新到的第{n}条", text=text, body_html=f"<p>{text}</p>",
+                                       categories=SOURCES["src1"], published=datetime.now(UTC),
+                                       content_hash=content_hash(text)))
+        added += batch
+        run(f"after {batch} new posts")
+    for n in range(1, 21):  # the oldest stories, seen again at another source: a new via link each
+        text = f"第{n}条。{PARAGRAPH}"  # the same text as the stored post: a duplicate, not a new story
+        store.upsert_post(PostItem(source="src2", url=f"http://src2.example/copy/{n}.html", role="copy",
+                                   title=f"第{n}条新闻", text=text, body_html=f"<p>{text}</p>",
+                                   categories=SOURCES["src2"], content_hash=content_hash(text)))
+    run("after 20 old stories copied")
     store.close()
+
+
+class CountingStore(SqlIndexStore):
+    """Counts the stories and posts an export loads in full (the rest it knows from their heads)."""
+
+    loaded = 0
+
+    def load_stories(self, ids: list[int]) -> list[StoredStory]:
+        self.loaded += len(ids)
+        return super().load_stories(ids)
+
+    def load_posts(self, ids: list[int]) -> list[StoredPost]:
+        self.loaded += len(ids)
+        return super().load_posts(ids)
 
 
 if __name__ == "__main__":

@@ -135,6 +135,32 @@ def _health_provider(app: AppConfig, data: Path) -> Callable[[], dict[str, Any]]
     return report
 
 
+def _snapshot_provider(app: AppConfig, data: Path) -> Callable[[str, str], Any]:
+    """/web/TIMESTAMP/URL of `serve`: one index store, opened at the first request and shared by the
+    server's threads (an SQLAlchemy engine is thread-safe); WARCs from DATA/warc, else archive storage."""
+    import threading
+
+    from crawler.snapshots import Snapshot, SnapshotFinder, SnapshotNotFound
+    from crawler.storage import open_storage
+    from schedules.health import open_existing_store
+
+    lock = threading.Lock()
+    finder: list[SnapshotFinder] = []
+
+    def find(timestamp: str, url: str) -> Snapshot:
+        with lock:
+            if not finder:
+                store = open_existing_store(app, data)
+                if store is None:
+                    raise SnapshotNotFound("nothing archived yet")
+                storage = (open_storage(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
+                           if app.settings.archive_url else None)
+                finder.append(SnapshotFinder(data / "warc", store, storage))
+        return finder[0].find(timestamp, url)
+
+    return find
+
+
 def _stored_jobs(app: AppConfig, data: Path) -> dict[str, Any]:
     from crawler.errors import SchedulerError
     from schedules.store import job_store_url, read_jobs
@@ -149,7 +175,8 @@ def _stored_jobs(app: AppConfig, data: Path) -> dict[str, Any]:
 def _serve_forever(data: Path, host: str, port: int, app: AppConfig | None = None) -> int:
     from crawler.serve import make_server
 
-    server = make_server(data, host, port, health=_health_provider(app, data) if app is not None else None)
+    server = make_server(data, host, port, health=_health_provider(app, data) if app is not None else None,
+                         snapshots=_snapshot_provider(app, data) if app is not None else None)
     print(f"serving {data} at http://{host}:{server.server_address[1]}/feeds/all.atom (Ctrl-C to stop)")
     try:
         server.serve_forever()

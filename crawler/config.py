@@ -105,6 +105,9 @@ class Settings:
     tag_authority: str = "feedarchiver.invalid"  # tag: URI authority (RFC 4151) of entry and feed ids
     tag_date: str = "2026"
     public_base_url: str = ""  # where `serve` or a web server publishes DATA/, for self links
+    # Where entries' snapshot links point: a Wayback-style replay, BASE/TIMESTAMP/URL (a pywb collection,
+    # say). Empty: `serve`'s own /web/ under public_base_url (relative to each feed without one).
+    replay_base_url: str = ""
     user_agent: str = "feedarchiver/0.1 (+https://github.com/feedarchiver/feedarchiver)"
     warc_prefix: str = "feedarchiver"
     warc_max_size: int = 1_000_000_000  # bytes before a WARC file rolls over
@@ -147,6 +150,13 @@ class Settings:
         if self.media_base_url:
             return self.media_base_url.rstrip("/") + "/"
         return f"{self.public_base_url.rstrip('/')}/media/" if self.public_base_url else "/media/"
+
+    @property
+    def replay_url(self) -> str:
+        """Where snapshot links point, ending in a slash; empty when they are relative to each feed."""
+        if self.replay_base_url:
+            return self.replay_base_url.rstrip("/") + "/"
+        return f"{self.public_base_url.rstrip('/')}/web/" if self.public_base_url else ""
 
 
 @dataclass(frozen=True)
@@ -258,6 +268,8 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
     AddressPolicy.parse(settings.allow_networks, settings.allow_hosts)  # a malformed entry: ConfigError
     if settings.feed_length < 1:
         raise ConfigError("setting feed_length must be at least 1")
+    if settings.replay_base_url and urlsplit(settings.replay_base_url).scheme not in ("http", "https"):
+        raise ConfigError(f"setting replay_base_url must be an http(s) URL, not {settings.replay_base_url!r}")
     _check_image_settings(settings)
     if settings.warc_idle_timeout < 0:
         raise ConfigError("setting warc_idle_timeout must not be negative (0 turns it off)")

@@ -1,8 +1,10 @@
-"""Serve the data directory's published tree over HTTP: /feeds/… and /media/….
+"""Serve the data directory's published tree over HTTP: /feeds/…, /media/… and snapshots at /web/….
 
 What feed readers expect of a feed host: strong ETags and Last-Modified with 304 answers, gzip for
 those who ask, correct content types, long caching for content-addressed media, and RSSHub-style
-query filters (?limit=&filter=&filterout=&filter_title=&category=) on feeds.
+query filters (?limit=&filter=&filterout=&filter_title=&category=) on feeds. /web/TIMESTAMP/URL
+answers an entry's snapshot link with the archived page as it was sent (crawler/snapshots.py), under
+a Content-Security-Policy that runs none of its scripts and loads nothing from elsewhere.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from crawler.snapshots import PREFIX as SNAPSHOT_PREFIX
+from crawler.snapshots import Snapshot, SnapshotNotFound
 from exporters.filters import FeedFilter, FilterError
 
 logger = logging.getLogger(__name__)
@@ -35,13 +39,19 @@ FEED_MAX_AGE = 300  # seconds readers may reuse a feed before asking again (with
 MEDIA_MAX_AGE = 31_536_000  # media files are named by their content and never change
 
 
+# An archived page shown on our origin is hostile HTML: no scripts, forms, frames or plugins, nothing
+# fetched from elsewhere (no hotlinking, no tracking); its own inline styles and data: pictures only.
+SNAPSHOT_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
 HealthProvider = Callable[[], dict[str, Any]]
+SnapshotProvider = Callable[[str, str], Snapshot]  # (timestamp, url) -> the capture nearest that time
 
 
 class PublishedTreeHandler(BaseHTTPRequestHandler):
     server_version = "feedarchiver"
     root: Path  # set on the subclass made per server
     health: HealthProvider | None = None  # answers /health (per-source health as JSON) when set
+    snapshots: SnapshotProvider | None = None  # answers /web/TIMESTAMP/URL when set
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -62,6 +72,9 @@ class PublishedTreeHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == "/health" and self.health is not None:
             self._health(send_body=send_body)
+            return
+        if parts.path.startswith("/" + SNAPSHOT_PREFIX) and self.snapshots is not None:
+            self._snapshot(send_body=send_body)
             return
         target = self._resolve(parts.path)
         if target is None:
@@ -113,6 +126,31 @@ class PublishedTreeHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"},
                    body, send_body=send_body)
 
+    def _snapshot(self, *, send_body: bool) -> None:
+        """/web/TIMESTAMP/URL: the URL keeps its own query string, so it is taken from the raw path."""
+        assert self.snapshots is not None
+        timestamp, _, url = self.path[len(SNAPSHOT_PREFIX) + 1:].partition("/")
+        timestamp = timestamp.removesuffix("id_")  # pywb's "as it was sent" modifier means what we serve anyway
+        try:
+            snapshot = self.snapshots(timestamp, url)
+        except SnapshotNotFound as exc:
+            self._error(HTTPStatus.NOT_FOUND, str(exc))
+            return
+        except Exception:
+            logger.exception("reading the snapshot of %s failed", url)
+            self._error(HTTPStatus.BAD_GATEWAY, "the archive could not be read; see the server log")
+            return
+        headers = {
+            "Content-Type": snapshot.content_type,
+            "Memento-Datetime": _http_date(snapshot.captured_at),
+            "Link": f'<{snapshot.url}>; rel="original"',
+            "Content-Security-Policy": SNAPSHOT_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": f"public, max-age={FEED_MAX_AGE}",
+            "X-Archive-Orig-Status": str(snapshot.status),
+        }
+        self._send(HTTPStatus.OK, headers, snapshot.body, send_body=send_body)
+
     def _not_modified(self, etag: str, mtime: int) -> bool:
         """RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only without it."""
         if (inm := self.headers.get("If-None-Match")) is not None:
@@ -144,8 +182,16 @@ class PublishedTreeHandler(BaseHTTPRequestHandler):
         logger.info("%s %s", self.address_string(), format % args)
 
 
-def make_server(data_dir: Path, host: str, port: int, health: HealthProvider | None = None) -> ThreadingHTTPServer:
+def _http_date(warc_date: str) -> str:
+    from datetime import datetime
+
+    return email.utils.format_datetime(datetime.fromisoformat(warc_date.replace("Z", "+00:00")), usegmt=True)
+
+
+def make_server(data_dir: Path, host: str, port: int, health: HealthProvider | None = None,
+                snapshots: SnapshotProvider | None = None) -> ThreadingHTTPServer:
     # staticmethod: a plain function stored on the class must not be bound to the handler.
-    attributes = {"root": data_dir.resolve(), "health": staticmethod(health) if health else None}
+    attributes = {"root": data_dir.resolve(), "health": staticmethod(health) if health else None,
+                  "snapshots": staticmethod(snapshots) if snapshots else None}
     handler = type("Handler", (PublishedTreeHandler,), attributes)
     return ThreadingHTTPServer((host, port), handler)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import AppConfig
 from crawler.index import IndexStore
+from exporters.publish import write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -24,18 +26,33 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
     """Every configured format from one read of the index."""
     from exporters import hexo, jsonfeed, rss
     from exporters.atom import AtomExporter
-    from exporters.feedset import feed_specs, tag_prefix
-    from exporters.model import entry_for_story
+    from exporters.feedset import ExportIndex, feed_plans, tag_prefix
 
     summary = ExportSummary()
-    atom = AtomExporter.from_app_config(store, app, data_dir).export()
+    index = ExportIndex.read(store)  # heads only: what changed is loaded in full, nothing else
+    atom = AtomExporter.from_app_config(store, app, data_dir).export(index)
     summary.stories = atom.entries
     summary.written += atom.written
     summary.unchanged += atom.unchanged
-    specs = feed_specs(store, app)
     feeds_dir = data_dir / "feeds"
+    # JSON Feed and RSS mirror the subscription documents; one whose heads did not change is not loaded.
+    state_path = feeds_dir / ".export-state-formats.json"
+    try:
+        previous: dict[str, str] = json.loads(state_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    state: dict[str, str] = {}
+    specs = []
+    for plan in feed_plans(index, app):
+        state[plan.stem] = plan.fingerprint(app)
+        paths = [feeds_dir / f"{plan.stem}.{ext}" for ext in ("json", "rss")]
+        if previous.get(plan.stem) == state[plan.stem] and all(path.exists() for path in paths):
+            summary.unchanged += paths
+        else:
+            specs.append(plan.spec(index, app))
     for path, changed in jsonfeed.export(specs, app, feeds_dir) + rss.export(specs, app, feeds_dir):
         (summary.written if changed else summary.unchanged).append(path)
+    write_atomic(state_path, json.dumps(state, sort_keys=True, indent=0).encode("utf-8"))
     if app.settings.websub_hub and app.settings.public_base_url:
         from exporters import websub
         from exporters.feedset import public_url
@@ -49,9 +66,8 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
         exporter = hexo.HexoExporter(hexo.HexoConfig(posts_dir=data_dir / "hexo" / "_posts",
                                                      image_proxy=app.settings.hexo_image_proxy,
                                                      media_url=app.settings.media_url))
-        entries = [entry_for_story(story, tag_prefix(app)) for story in store.stories()]
         titles = {name: source.title for name, source in app.sources.items()}
-        for path, changed in exporter.export(entries, titles):
+        for path, changed in exporter.export_index(index, tag_prefix(app), titles):
             (summary.written if changed else summary.unchanged).append(path)
     if app.settings.feeds_store:
         from exporters import s3publish

@@ -17,9 +17,10 @@ import json
 import logging
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from feedgen.entry import FeedEntry
@@ -29,9 +30,11 @@ from lxml import etree
 
 import crawler
 from crawler.config import AppConfig
-from crawler.index import IndexStore, StoredPost, StoredStory
+from crawler.index import EntryHead, IndexStore, StoredPost, StoredStory
+from crawler.snapshots import PREFIX as SNAPSHOT_PREFIX
+from crawler.snapshots import snapshot_ref, snapshot_url
 from crawler.text import clean_xml_text
-from exporters.feedset import subscription_page
+from exporters.feedset import ExportIndex, first_seen_order, newest_first, subscription_page
 from exporters.publish import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -41,7 +44,7 @@ ATOM_TYPE = "application/atom+xml"
 # Our one extension element, <fa:story>: the all.atom entry id of the story a per-source entry belongs to.
 FA_NS = "https://github.com/feedarchiver/feedarchiver/ns/atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
-FORMAT_VERSION = 3  # bump when rendering changes, so the next export rewrites every document
+FORMAT_VERSION = 4  # bump when rendering changes, so the next export rewrites every document
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -118,6 +121,16 @@ class AtomConfig:
     tag_authority: str
     tag_date: str
     public_base_url: str = ""
+    replay_url: str = ""  # snapshot links: BASE/TIMESTAMP/URL; empty: `serve`'s /web/, relative to the feed
+
+    @property
+    def fingerprint(self) -> str:
+        """What every document's bytes depend on besides its entries."""
+        return f"{self.length}|{self.tag_authority}|{self.tag_date}|{self.public_base_url}|{self.replay_url}"
+
+    def snapshot_base(self, relative: str) -> str:
+        """Where a document at DATA/feeds/``relative`` finds snapshots (`serve` answers DATA/../web/)."""
+        return self.replay_url or "../" * (relative.count("/") + 1) + SNAPSHOT_PREFIX
 
     def tag(self, specific: str) -> str:
         return f"tag:{self.tag_authority},{self.tag_date}:{specific}"
@@ -131,32 +144,19 @@ class AtomDocument:
     relative: str  # under DATA/feeds
     title: str
     id_suffix: str  # every page of one logical feed shares its atom:id
-    entries: list[StoredPost | StoredStory]
+    kind: Literal["story", "post"]  # all.atom and category feeds list stories; a source's feed its posts
+    entries: list[EntryHead]  # newest first
     links: list[tuple[str, str]]
     archive: bool
 
-    @property
-    def fingerprint(self) -> str:
-        """Everything the rendered document depends on, cheaply: ids, update times, links, titles."""
-        digest = hashlib.sha256(f"{FORMAT_VERSION}|{self.title}|{self.links}|{self.archive}".encode())
-        for entry in self.entries:
-            post = _post(entry)
-            members = entry.posts if isinstance(entry, StoredStory) else [post]
-            digest.update(f"|{_key(entry)}:{post.id}:{post.updated.isoformat()}:{post.content_hash}:"
-                          f"{sum(len(m.urls) for m in members)}:{len(members)}".encode())
+    def fingerprint(self, config: AtomConfig) -> str:
+        """Everything the rendered document depends on, from heads alone: every change to an entry or
+        its story stamps a new revision on it (crawler/index/sql.py `_stamp`)."""
+        digest = hashlib.sha256(f"{FORMAT_VERSION}|{config.fingerprint}|{self.title}|{self.links}|"
+                                f"{self.archive}|{self.kind}".encode())
+        for head in self.entries:
+            digest.update(f"|{head.key}:{head.id}:{head.revision}".encode())
         return digest.hexdigest()
-
-
-def _post(entry: StoredPost | StoredStory) -> StoredPost:
-    return entry.representative if isinstance(entry, StoredStory) else entry
-
-
-def _key(entry: StoredPost | StoredStory) -> str:
-    return entry.key
-
-
-def _newest_first(entries: Sequence[StoredPost | StoredStory]) -> list[StoredPost | StoredStory]:
-    return sorted(entries, key=lambda e: (_post(e).published or _post(e).first_seen, _key(e)), reverse=True)
 
 
 def _segment(category: str) -> str:
@@ -165,19 +165,22 @@ def _segment(category: str) -> str:
     return cleaned[:80] or "_"
 
 
-def _categories(stories: Sequence[StoredStory],
-                source_categories: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], list[StoredStory]]:
+def _categories(stories: Sequence[EntryHead],
+                source_categories: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], list[EntryHead]]:
     """Each category level (group; group/source; group/source/channel) with the stories under it.
 
     Levels come from the configured categories of every source that showed the story: a post's own
     category list is the union over its sightings, which no longer says which level is which."""
-    found: dict[tuple[str, ...], list[StoredStory]] = {}
+    found: dict[tuple[str, ...], list[EntryHead]] = {}
     for story in stories:
-        triples = {source_categories[u.source][:3] for post in story.posts for u in post.urls
-                   if source_categories.get(u.source)}
-        paths = {triple[:level] for triple in triples for level in range(1, len(triple) + 1)}
-        for path in paths:
-            found.setdefault(path, []).append(story)
+        # First seen in a category: when the first source under it showed the story.
+        seen: dict[tuple[str, ...], datetime] = {}
+        for source, when in story.sources.items():
+            triple = source_categories.get(source, ())[:3]
+            for path in (triple[:level] for level in range(1, len(triple) + 1)):
+                seen[path] = min(when, seen.get(path, when))
+        for path, when in seen.items():
+            found.setdefault(path, []).append(replace(story, first_seen=when))
     return found
 
 
@@ -202,26 +205,27 @@ class AtomExporter:
     def from_app_config(cls, store: IndexStore, app: AppConfig, data_dir: Path) -> AtomExporter:
         s = app.settings
         config = AtomConfig(feeds_dir=data_dir / "feeds", length=s.feed_length, title=s.feed_title,
-                            tag_authority=s.tag_authority, tag_date=s.tag_date, public_base_url=s.public_base_url)
+                            tag_authority=s.tag_authority, tag_date=s.tag_date, public_base_url=s.public_base_url,
+                            replay_url=s.replay_url)
         return cls(store, config, {name: src.title for name, src in app.sources.items()},
                    {name: src.categories for name, src in app.sources.items()})
 
-    def export(self) -> ExportResult:
+    def export(self, index: ExportIndex | None = None) -> ExportResult:
         """Every document: all stories, each source, each category level; each paged into RFC 5005
-        archives. A document whose entries did not change since the last export is not rendered again
-        (its fingerprint is in feeds/.export-state.json), so an export costs what changed."""
-        stories = self.store.stories()
-        documents = self._paged("all", self.config.title, "feeds/all", stories)
-        sources = sorted({s for s in self.store.source_health()} | set(self.source_titles))
-        for name in sources:
-            posts = self.store.posts(source=name)
-            if posts:
-                title = f"{self.config.title}: {self.source_titles.get(name, name)}"
-                documents += self._paged(f"sources/{name}", title, f"feeds/source/{name}", posts)
+        archives. Documents are laid out from the index's heads; one whose fingerprint did not change
+        since the last export (feeds/.export-state.json) is neither loaded nor rendered, so an export
+        costs in proportion to what changed."""
+        index = index or ExportIndex.read(self.store)
+        stories = index.stories
+        documents = self._paged("all", self.config.title, "feeds/all", "story", stories)
+        for name in sorted(index.posts):
+            title = f"{self.config.title}: {self.source_titles.get(name, name)}"
+            documents += self._paged(f"sources/{name}", title, f"feeds/source/{name}", "post", index.posts[name])
         for levels, members in sorted(_categories(stories, self.source_categories).items()):
             documents += self._paged("categories/" + "/".join(_segment(c) for c in levels),
                                      f"{self.config.title}: {' / '.join(levels)}",
-                                     "feeds/category/" + "/".join(quote(c, safe="") for c in levels), members)
+                                     "feeds/category/" + "/".join(quote(c, safe="") for c in levels), "story",
+                                     members)
         state_path = self.config.feeds_dir / ".export-state.json"
         try:
             previous: dict[str, str] = json.loads(state_path.read_text("utf-8"))
@@ -232,11 +236,13 @@ class AtomExporter:
         state: dict[str, str] = {}
         for doc in documents:
             path = self.config.feeds_dir / doc.relative
-            state[doc.relative] = doc.fingerprint
-            if previous.get(doc.relative) == doc.fingerprint and path.exists():
+            state[doc.relative] = doc.fingerprint(self.config)
+            if previous.get(doc.relative) == state[doc.relative] and path.exists():
                 unchanged.append(path)
                 continue
-            data = self.render(doc.entries, doc.relative, doc.title, self.config.tag(doc.id_suffix),
+            entries: Sequence[StoredPost | StoredStory] = (
+                index.load_stories(doc.entries) if doc.kind == "story" else index.load_posts(doc.entries))
+            data = self.render(entries, doc.relative, doc.title, self.config.tag(doc.id_suffix),
                                links=doc.links, archive=doc.archive)
             (written if write_atomic(path, data) else unchanged).append(path)
         for stale in set(previous) - set(state):  # e.g. an archive page of a story merged away
@@ -245,13 +251,13 @@ class AtomExporter:
         logger.info("Exported %d Atom documents (%d changed)", len(documents), len(written))
         return ExportResult(written=written, unchanged=unchanged, entries=len(stories))
 
-    def _paged(self, stem: str, title: str, id_suffix: str,
-               items: Sequence[StoredPost | StoredStory]) -> list[AtomDocument]:
+    def _paged(self, stem: str, title: str, id_suffix: str, kind: Literal["story", "post"],
+               items: Sequence[EntryHead]) -> list[AtomDocument]:
         """The subscription document (the newest `length` entries, by when they were first seen) and
         the complete pages before it as archive documents, oldest first, linked both ways (RFC 5005).
         Pages are cut in first-seen order so an archive page never changes when new stories arrive."""
         length = self.config.length
-        ordered = sorted(items, key=lambda e: (_post(e).first_seen, _key(e)))
+        ordered = sorted(items, key=first_seen_order)
         pages = len(ordered) // length if len(ordered) > length else 0
         current = f"{stem}.atom"
 
@@ -263,7 +269,8 @@ class AtomExporter:
 
         docs = []
         links = [("prev-archive", href(page(pages), current))] if pages else []
-        docs.append(AtomDocument(current, title, id_suffix, subscription_page(ordered, length), links, archive=False))
+        docs.append(AtomDocument(current, title, id_suffix, kind, subscription_page(ordered, length), links,
+                                 archive=False))
         for k in range(1, pages + 1):
             rel = page(k)
             links = [("current", href(current, rel))]
@@ -271,7 +278,7 @@ class AtomExporter:
                 links.append(("prev-archive", href(page(k - 1), rel)))
             if k < pages:
                 links.append(("next-archive", href(page(k + 1), rel)))
-            docs.append(AtomDocument(rel, title, id_suffix, _newest_first(ordered[(k - 1) * length:k * length]),
+            docs.append(AtomDocument(rel, title, id_suffix, kind, newest_first(ordered[(k - 1) * length:k * length]),
                                      links, archive=True))
         return docs
 
@@ -292,18 +299,19 @@ class AtomExporter:
         fg.links.archive = archive
         posts = [e.representative if isinstance(e, StoredStory) else e for e in entries]
         fg.updated(max((p.updated for p in posts), default=EPOCH))
+        snapshots = self.config.snapshot_base(relative)
         for entry in entries:  # already newest first
             if isinstance(entry, StoredStory):
-                self._story_entry(fg, entry)
+                self._story_entry(fg, entry, snapshots)
             else:
-                self._post_entry(fg, entry)
+                self._post_entry(fg, entry, snapshots)
         data: bytes = fg.atom_str(pretty=True)
         return data
 
-    def _story_entry(self, fg: FeedGenerator, story: StoredStory) -> None:
+    def _story_entry(self, fg: FeedGenerator, story: StoredStory, snapshots: str) -> None:
         """The representative's text; links to the original, every aggregator copy and other publishers."""
         post = story.representative
-        fe = self._entry(fg, post, self.config.tag(f"story/{story.key}"))
+        fe = self._entry(fg, post, self.config.tag(f"story/{story.key}"), snapshots)
         alternate = post.alternate
         for member in story.posts:
             for url in member.urls:
@@ -317,15 +325,15 @@ class AtomExporter:
                 id=self.config.tag(f"publisher/{site.netloc}"), title=post.source_name or site.netloc,
                 link=f"{site.scheme}://{site.netloc}/", updated=post.updated)
 
-    def _post_entry(self, fg: FeedGenerator, post: StoredPost) -> None:
+    def _post_entry(self, fg: FeedGenerator, post: StoredPost, snapshots: str) -> None:
         """One source's post, with links to where it was copied and a pointer to its story."""
-        fe = self._entry(fg, post, self.config.tag(f"story/{post.key}"))
+        fe = self._entry(fg, post, self.config.tag(f"story/{post.key}"), snapshots)
         for url in dict.fromkeys(u.url for u in post.urls if u.role == "copy" and u.url != post.alternate):
             fe.links.add(url, "via")
         if post.story_key is not None:
             fe.links.story = self.config.tag(f"story/{post.story_key}")
 
-    def _entry(self, fg: FeedGenerator, post: StoredPost, entry_id: str) -> FeedEntry:
+    def _entry(self, fg: FeedGenerator, post: StoredPost, entry_id: str, snapshots: str) -> FeedEntry:
         fe = fg.add_entry(order="append")
         fe.id(entry_id)
         fe.title(" ".join(clean_xml_text(post.title).split()) or "(untitled)")
@@ -339,6 +347,9 @@ class AtomExporter:
         if summary:
             fe.summary(clean_xml_text(summary))
         fe.links.add(post.alternate, "alternate")
+        if snapshot := snapshot_ref(post.captures, post.alternate):
+            # RFC 7089's rel="memento": the page as archived when it was crawled.
+            fe.links.add(snapshot_url(snapshots, snapshot), "memento")
         for category in post.categories:
             fe.category(term=clean_xml_text(category))
         return fe

@@ -1,14 +1,21 @@
-"""Which feed documents an export writes, and which posts go in each: shared by every format."""
+"""Which feed documents an export writes, and which posts go in each: shared by every format.
+
+An export first reads every story's and post's *head* (keys, dates, revision, sources: no text) and
+decides from those alone which entries each document holds; it then loads in full only the entries of
+the documents it renders. A document whose heads did not change since the last export is not loaded.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal
 
 from crawler.config import AppConfig
-from crawler.index import IndexStore, StoredPost, StoredStory
+from crawler.index import EntryHead, IndexStore, StoredPost, StoredStory
 from exporters.model import Entry, entry_for, entry_for_story
 
 
@@ -20,38 +27,85 @@ class FeedSpec:
     entries: list[Entry]
 
 
-Item = TypeVar("Item", bound=StoredPost | StoredStory)
+def first_seen_order(head: EntryHead) -> tuple[datetime, str]:
+    """Archive pages are cut in this order, so a full page never changes when new entries arrive."""
+    return head.first_seen, head.key
 
 
-def _post(item: StoredPost | StoredStory) -> StoredPost:
-    return item.representative if isinstance(item, StoredStory) else item
+def newest_first(heads: Iterable[EntryHead]) -> list[EntryHead]:
+    """How a document lists its entries: by publication date (else first sighting), newest first."""
+    return sorted(heads, key=lambda h: (h.published or h.first_seen, h.key), reverse=True)
 
 
-def subscription_page(items: Sequence[Item], length: int) -> list[Item]:
+def subscription_page(heads: Sequence[EntryHead], length: int) -> list[EntryHead]:
     """What a subscription document holds, in every format: the `length` entries first seen most
     recently (older ones live in archive pages, cut in first-seen order), shown newest first."""
-    ordered = sorted(items, key=lambda e: (_post(e).first_seen, e.key))[-length:]
-    return sorted(ordered, key=lambda e: (_post(e).published or _post(e).first_seen, e.key), reverse=True)
+    return newest_first(sorted(heads, key=first_seen_order)[-length:])
+
+
+@dataclass(frozen=True)
+class ExportIndex:
+    """The heads of every story and of each source's posts, read once per export; full entries on demand."""
+
+    store: IndexStore
+    stories: list[EntryHead]
+    posts: dict[str, list[EntryHead]]  # by source
+
+    @classmethod
+    def read(cls, store: IndexStore) -> ExportIndex:
+        return cls(store, store.story_heads(), store.post_heads())
+
+    def load_stories(self, heads: Sequence[EntryHead]) -> list[StoredStory]:
+        return self.store.load_stories([h.id for h in heads])
+
+    def load_posts(self, heads: Sequence[EntryHead]) -> list[StoredPost]:
+        return self.store.load_posts([h.id for h in heads])
 
 
 def tag_prefix(app: AppConfig) -> str:
     return f"tag:{app.settings.tag_authority},{app.settings.tag_date}:"
 
 
-def feed_specs(store: IndexStore, app: AppConfig) -> list[FeedSpec]:
+@dataclass(frozen=True, kw_only=True)
+class FeedPlan:
+    """A subscription document before its entries are loaded: what decides whether it must be rendered."""
+
+    stem: str
+    title: str
+    id_suffix: str
+    kind: Literal["story", "post"]
+    heads: list[EntryHead]
+
+    def fingerprint(self, app: AppConfig) -> str:
+        """Its heads' revisions and every setting (a rendering may show any of them)."""
+        digest = hashlib.sha256(f"{self.title}|{self.id_suffix}|{self.kind}|{app.settings!r}".encode())
+        for head in self.heads:
+            digest.update(f"|{head.key}:{head.id}:{head.revision}".encode())
+        return digest.hexdigest()
+
+    def spec(self, index: ExportIndex, app: AppConfig) -> FeedSpec:
+        prefix = tag_prefix(app)
+        entries = ([entry_for_story(s, prefix) for s in index.load_stories(self.heads)] if self.kind == "story"
+                   else [entry_for(p, prefix) for p in index.load_posts(self.heads)])
+        return FeedSpec(stem=self.stem, title=self.title, id_suffix=self.id_suffix, entries=entries)
+
+
+def feed_plans(index: ExportIndex, app: AppConfig) -> list[FeedPlan]:
     """all (one entry per story) and one per source that has posts, newest first, feed_length long."""
-    prefix = tag_prefix(app)
     length = app.settings.feed_length
-    specs = [FeedSpec(stem="all", title=app.settings.feed_title, id_suffix="feeds/all",
-                      entries=[entry_for_story(s, prefix) for s in subscription_page(store.stories(), length)])]
-    names = sorted(set(store.source_health()) | set(app.sources))
-    for name in names:
-        posts = subscription_page(store.posts(source=name), length)
-        if posts:
-            title = app.sources[name].title if name in app.sources else name
-            specs.append(FeedSpec(stem=f"sources/{name}", title=f"{app.settings.feed_title}: {title}",
-                                  id_suffix=f"feeds/source/{name}", entries=[entry_for(p, prefix) for p in posts]))
-    return specs
+    plans = [FeedPlan(stem="all", title=app.settings.feed_title, id_suffix="feeds/all", kind="story",
+                      heads=subscription_page(index.stories, length))]
+    for name in sorted(index.posts):
+        title = app.sources[name].title if name in app.sources else name
+        plans.append(FeedPlan(stem=f"sources/{name}", title=f"{app.settings.feed_title}: {title}",
+                              id_suffix=f"feeds/source/{name}", kind="post",
+                              heads=subscription_page(index.posts[name], length)))
+    return plans
+
+
+def feed_specs(index: ExportIndex, app: AppConfig) -> list[FeedSpec]:
+    """Every subscription document, loaded."""
+    return [plan.spec(index, app) for plan in feed_plans(index, app)]
 
 
 def public_url(app: AppConfig, relative: str) -> str | None:

@@ -8,6 +8,8 @@ then the sanitised body on one line inside a <div>. Whitespace is reproduced byt
 from __future__ import annotations
 
 import email.utils
+import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -16,10 +18,14 @@ from pathlib import Path
 
 import lxml.html
 
-from exporters.model import Entry
+from exporters.feedset import ExportIndex
+from exporters.model import Entry, entry_for_story
 from exporters.publish import write_atomic
 
 logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1  # bump when rendering changes, so the next export rewrites every post
+LOAD_BATCH = 500  # stories loaded from the index at a time
 
 
 def yaml_single_quoted(value: str) -> str:
@@ -99,4 +105,41 @@ class HexoExporter:
             path = self.path_for(entry)
             results.append((path, write_atomic(path, self.render(entry, title).encode("utf-8"))))
         logger.info("Hexo: %d posts, %d written", len(results), sum(changed for _, changed in results))
+        return results
+
+    def export_index(self, index: ExportIndex, tag_prefix: str,
+                     source_titles: dict[str, str] | None = None) -> list[tuple[Path, bool]]:
+        """One post per story, writing only stories whose revision changed since the last export (the
+        state is DATA/hexo/.export-state.json) and deleting the posts of stories merged away since.
+        Returns (path, changed) for every story."""
+        titles = source_titles or {}
+        state_path = self.config.posts_dir.parent / ".export-state.json"
+        settings = hashlib.sha256(json.dumps([FORMAT_VERSION, tag_prefix, self.config.image_proxy,
+                                              self.config.media_url, sorted(titles.items())]).encode()).hexdigest()
+        try:
+            previous = json.loads(state_path.read_text("utf-8"))
+            done: dict[str, int] = previous["posts"] if previous.get("settings") == settings else {}
+            written_before: set[str] = set(previous["posts"])
+        except (OSError, ValueError, KeyError, TypeError):
+            done, written_before = {}, set()
+        results: list[tuple[Path, bool]] = []
+        todo = []
+        for head in index.stories:
+            path = self.config.posts_dir / f"{head.key[:16]}.md"
+            if done.get(head.key) == head.revision and path.exists():
+                results.append((path, False))
+            else:
+                todo.append(head)
+        for start in range(0, len(todo), LOAD_BATCH):
+            for story in index.load_stories(todo[start:start + LOAD_BATCH]):
+                entry = entry_for_story(story, tag_prefix)
+                title = titles.get(entry.sources[0]) if entry.sources else None
+                path = self.path_for(entry)
+                results.append((path, write_atomic(path, self.render(entry, title).encode("utf-8"))))
+        current = {head.key: head.revision for head in index.stories}
+        for gone in written_before - set(current):  # merged into another story: its post would be a duplicate
+            (self.config.posts_dir / f"{gone[:16]}.md").unlink(missing_ok=True)
+        write_atomic(state_path, json.dumps({"settings": settings, "posts": current}, sort_keys=True).encode("utf-8"))
+        logger.info("Hexo: %d posts, %d rendered, %d written", len(results), len(todo),
+                    sum(changed for _, changed in results))
         return results

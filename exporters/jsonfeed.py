@@ -8,6 +8,7 @@ from typing import Any
 
 import crawler
 from crawler.config import AppConfig
+from crawler.snapshots import snapshot_url
 from exporters.feedset import FeedSpec, feed_path, public_url, tag_prefix
 from exporters.model import Entry
 from exporters.publish import write_atomic
@@ -15,7 +16,7 @@ from exporters.publish import write_atomic
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def _item(entry: Entry) -> dict[str, Any]:
+def _item(entry: Entry, replay_url: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": entry.id,
         "url": entry.alternate,
@@ -35,6 +36,8 @@ def _item(entry: Entry) -> dict[str, Any]:
         item["tags"] = entry.categories
     # Extension members start with an underscore (JSON Feed 1.1, "Extensions").
     item["_feedarchiver"] = {"source_name": entry.source_name, "via": entry.via, "sources": entry.sources}
+    if entry.snapshot and replay_url:
+        item["_feedarchiver"]["snapshot"] = snapshot_url(replay_url, entry.snapshot)
     return item
 
 
@@ -45,7 +48,7 @@ def render(spec: FeedSpec, app: AppConfig) -> bytes:
         "description": f"{spec.title} (feedarchiver {crawler.__version__}, {tag_prefix(app)}{spec.id_suffix})",
         "language": "zh-CN",
         "authors": [{"name": app.settings.feed_title}],
-        "items": [_item(e) for e in spec.entries],
+        "items": [_item(e, app.settings.replay_url) for e in spec.entries],
     }
     if url := public_url(app, f"{spec.stem}.json"):
         document["feed_url"] = url

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from crawler.index import StoredPost, StoredStory
+from crawler.items import WarcRef
+from crawler.snapshots import snapshot_ref
 from crawler.text import clean_xml_text
 
 SUMMARY_CHARS = 200
@@ -27,6 +29,7 @@ class Entry:
     categories: list[str] = field(default_factory=list)
     lead_image: str | None = None
     sources: list[str] = field(default_factory=list)
+    snapshot: WarcRef | None = None  # the archived page (crawler/snapshots.py): the capture of `alternate`
 
 
 def entry_for(post: StoredPost, tag_prefix: str) -> Entry:
@@ -49,6 +52,7 @@ def entry_for(post: StoredPost, tag_prefix: str) -> Entry:
         categories=[clean_xml_text(c) for c in post.categories],
         lead_image=post.lead_image,
         sources=list(dict.fromkeys(u.source for u in post.urls)),
+        snapshot=snapshot_ref(post.captures, alternate),
     )
 
 

@@ -126,6 +126,11 @@ def test_websub_hub_hears_of_changed_feeds_only(crawl: Crawl, tmp_path: Path) ->
         assert "https://feeds.example.org/feeds/sources/cyol.json" in topics
         document = json.loads((data / "feeds" / "all.json").read_text(encoding="utf-8"))
         assert document["hubs"][0]["type"] == "WebSub"
+        # With a public base URL, snapshot links are absolute: `serve`'s /web/ there.
+        snapshots = [item["_feedarchiver"]["snapshot"] for item in document["items"]]
+        assert snapshots and all(s.startswith("https://feeds.example.org/web/20") for s in snapshots)
+        atom = feedparser.parse((data / "feeds" / "all.atom").read_bytes())
+        assert [link.href for e in atom.entries for link in e.links if link.rel == "memento"] == snapshots
         pings.clear()
         assert run_cli("export", "--config", str(config), "--data", str(data)).returncode == 0
         assert pings == [], "nothing changed, nothing announced"

@@ -104,3 +104,75 @@ def test_newsboat_loads_a_served_feed(served: str, tmp_path: Path) -> None:
     entries = feedparser.parse(get(f"{served}/feeds/all.atom")[2]).entries
     assert sorted(titles) == sorted(e.title for e in entries)
     assert f"{len(entries)} unread articles" in run.stdout
+
+
+@pytest.fixture(scope="module")
+def served_with_snapshots(crawl: Crawl) -> Iterator[str]:
+    from crawler.cli import _snapshot_provider
+    from crawler.config import load_config
+
+    provider = _snapshot_provider(load_config(crawl.config), crawl.data)
+    server = make_server(crawl.data, "127.0.0.1", 0, snapshots=provider)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_entries_link_the_archived_page_and_serve_answers_it_as_sent(crawl: Crawl, served_with_snapshots: str) -> None:
+    feed = feedparser.parse(f"{served_with_snapshots}/feeds/all.atom")  # resolves relative links against it
+    assert feed.bozo == 0 and feed.entries
+    checked = 0
+    for entry in feed.entries:
+        alternate = next(link.href for link in entry.links if link.rel == "alternate")
+        mementos = [link.href for link in entry.links if link.rel == "memento"]
+        assert len(mementos) == 1, entry.id
+        assert mementos[0].startswith(f"{served_with_snapshots}/web/")
+        assert mementos[0].split("/", 5)[5].replace(":/", "://", 1) == alternate  # urljoin merges the "//"
+        status, headers, body = get(mementos[0])
+        assert status == 200, (mementos[0], body[:200])
+        assert headers["Link"] == f'<{alternate}>; rel="original"'
+        assert headers["Memento-Datetime"].endswith(" GMT")
+        assert headers["Content-Security-Policy"].startswith("sandbox;") and "script-src" not in headers[
+            "Content-Security-Policy"]  # default-src 'none' covers scripts
+        if urllib.parse.urlsplit(alternate).hostname == "127.0.0.1":
+            with urllib.request.urlopen(alternate, timeout=10) as live:  # the demo web's page, as it sends it
+                assert body == live.read(), f"snapshot of {alternate} differs from the page"
+                checked += 1
+    assert checked >= 3
+    # Archive pages are deeper in the tree: their relative links still reach /web/.
+    page = feedparser.parse(f"{served_with_snapshots}/feeds/archive/all/1.atom")
+    assert all(link.href.startswith(f"{served_with_snapshots}/web/") for entry in page.entries
+               for link in entry.links if link.rel == "memento")
+
+
+def test_snapshots_of_unknown_urls_and_bad_timestamps_are_404(served_with_snapshots: str) -> None:
+    assert get(f"{served_with_snapshots}/web/20260101000000/http://nowhere.example/")[0] == 404
+    assert get(f"{served_with_snapshots}/web/yesterday/http://nowhere.example/")[0] == 404
+    assert get(f"{served_with_snapshots}/web/")[0] == 404
+
+
+def test_a_revisit_is_answered_with_the_payload_it_refers_to(recrawl: Crawl) -> None:
+    from crawler.config import load_config
+    from crawler.index import SqlIndexStore, index_url_for
+    from crawler.snapshots import SnapshotFinder, timestamp14
+
+    store = SqlIndexStore(index_url_for(recrawl.data))
+    try:
+        finder = SnapshotFinder(recrawl.data / "warc", store)
+        revisited = [url for url in {ref["url"] for ref in store.all_captures()}
+                     if len(store.captures_at(url)) > 1]
+        assert revisited, "the recrawl captured pages again"
+        for url in revisited[:5]:
+            refs = sorted(store.captures_at(url), key=lambda ref: ref["captured_at"])
+            first, last = refs[0], refs[-1]
+            earliest = finder.find(timestamp14(first["captured_at"]), url)
+            latest = finder.find("29991231235959", url)
+            # Nearest to the second: the recrawl's capture, not the first crawl's.
+            assert timestamp14(latest.captured_at) == timestamp14(last["captured_at"]) != timestamp14(
+                earliest.captured_at)
+            assert latest.body == earliest.body and latest.content_type == earliest.content_type
+    finally:
+        store.close()
+    assert load_config(recrawl.config).settings.replay_url == ""

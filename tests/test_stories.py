@@ -238,9 +238,9 @@ def test_lookups_search_indexes_and_never_scan_all_posts(index_url: str) -> None
 
 
 def test_an_index_from_before_story_clusters_is_clustered_keeping_entry_ids(index_url: str) -> None:
-    old = MetaData()  # the foundation's posts table: no story_id
+    old = MetaData()  # the foundation's posts table: no story_id, no revision
     Table("posts", old, *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable, unique=c.unique)
-                          for c in posts.columns if c.name != "story_id"))
+                          for c in posts.columns if c.name not in ("story_id", "revision")))
     engine = create_engine(index_url.replace("postgresql://", "postgresql+psycopg://"))
     old.create_all(engine)
     rows = [("k-copy", EDITED_COPY, "http://kuaixun.example/1", 1), ("k-orig", ORIGINAL, "http://cyol.example/2", 2),
@@ -258,6 +258,8 @@ def test_an_index_from_before_story_clusters_is_clustered_keeping_entry_ids(inde
         assert set(stories) == {"k-copy", "k-other"}  # the earliest post of each story keeps its id
         assert stories["k-copy"].representative.key == "k-orig"  # the original represents it
         assert all(p.story_key for p in store.posts())
+        # Revisions were added and every migrated story carries one, so the next export renders it.
+        assert {h.key for h in store.story_heads() if h.revision > 0} == {"k-copy", "k-other"}
 
 
 # -- after a real crawl of the demo web ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from crawler.index.sql import SqlIndexStore
 from crawler.index.store import (
     ArchiveFile,
+    EntryHead,
     IndexStore,
     PostUrl,
     SourceHealth,
@@ -21,8 +22,8 @@ from crawler.index.store import (
 )
 from crawler.neardup import DEFAULT_THRESHOLD
 
-__all__ = ["ArchiveFile", "IndexStore", "PostUrl", "SourceHealth", "SourceRun", "SourceState", "SqlIndexStore",
-           "StoredMedia", "StoredPost", "StoredStory", "UpsertResult", "Validators", "index_url_for",
+__all__ = ["ArchiveFile", "EntryHead", "IndexStore", "PostUrl", "SourceHealth", "SourceRun", "SourceState",
+           "SqlIndexStore", "StoredMedia", "StoredPost", "StoredStory", "UpsertResult", "Validators", "index_url_for",
            "open_index_store"]
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from crawler.errors import IndexStoreError
 from crawler.index.store import (
     ArchiveFile,
+    EntryHead,
     PostUrl,
     SourceHealth,
     SourceRun,
@@ -106,6 +108,8 @@ posts = Table(
     Column("first_seen", UtcDateTime, nullable=False),
     # The story cluster (crawler/index/stories.py); NULL only until a migrated index is backfilled.
     Column("story_id", Integer, ForeignKey("stories.id"), index=True),
+    # The index revision (see `revisions`) at which anything an exporter shows of the post last changed.
+    Column("revision", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 post_urls = Table(
@@ -126,7 +130,8 @@ captures = Table(
     "captures", metadata,
     Column("id", Integer, primary_key=True),
     Column("post_id", Integer, ForeignKey("posts.id"), index=True),
-    Column("url", Text, nullable=False),
+    # Indexed: `serve` looks snapshots up by URL (/web/TIMESTAMP/URL).
+    Column("url", Text, nullable=False, index=True),
     Column("warc_file", Text, nullable=False),
     Column("offset", Integer, nullable=False),
     Column("length", Integer, nullable=False),
@@ -169,6 +174,16 @@ stories = Table(
     # The representative: the original publisher's copy when known, else the earliest post.
     Column("post_id", Integer, ForeignKey("posts.id", use_alter=True), nullable=False),
     Column("first_seen", UtcDateTime, nullable=False),
+    # The index revision at which the story or any of its posts last changed: what an export compares.
+    Column("revision", BigInteger, nullable=False, default=0, server_default="0", index=True),
+)
+
+# One row: the index's revision counter. Every upsert that changes what an export shows takes the next
+# value and stamps it on the post and its story, so an export re-renders only what carries a new stamp.
+revisions = Table(
+    "revisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", BigInteger, nullable=False),
 )
 
 post_signatures = Table(
@@ -284,6 +299,15 @@ archive_files = Table(
 )
 
 
+def _as_utc(column_type: UtcDateTime, value: Any, dialect: Dialect) -> datetime:
+    """An aggregate (min) of a UtcDateTime column comes back untyped on SQLite: a string."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    result = column_type.process_result_value(value, dialect)
+    assert result is not None
+    return result
+
+
 def _url_key(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
@@ -342,16 +366,29 @@ class SqlIndexStore:
     def _migrate(self) -> None:
         """Bring an index written by an earlier version up to date (create_all adds tables, not columns)."""
         with self.engine.begin() as conn:
+            self._lock(conn)
             if "story_id" not in {c["name"] for c in inspect(conn).get_columns("posts")}:
                 logger.info("Index %s predates story clusters: adding posts.story_id", self.url)
                 conn.execute(text("ALTER TABLE posts ADD COLUMN story_id INTEGER REFERENCES stories (id)"))
                 for index in posts.indexes:
                     if index.name == "ix_posts_story_id":
                         index.create(conn)
-            self._lock(conn)
+            for table in (posts, stories):
+                if "revision" not in {c["name"] for c in inspect(conn).get_columns(table.name)}:
+                    logger.info("Index %s predates revisions: adding %s.revision", self.url, table.name)
+                    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN revision BIGINT NOT NULL DEFAULT 0"))
+                    for index in table.indexes:
+                        if index.name == f"ix_{table.name}_revision":
+                            index.create(conn)
+            conn.execute(_insert_ignore(conn, revisions).values(id=1, value=0))
+            if "ix_captures_url" not in {i["name"] for i in inspect(conn).get_indexes("captures")}:
+                next(i for i in captures.indexes if i.name == "ix_captures_url").create(conn)
             if self.clusterer.count_unassigned(conn):
                 done = self.clusterer.backfill(conn, _now())
                 logger.info("Clustered %d stored posts into stories", done)
+                revision = self._next_revision(conn)  # every story is new to the next export
+                conn.execute(update(posts).values(revision=revision))
+                conn.execute(update(stories).values(revision=revision))
 
     def _lock(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql":
@@ -406,8 +443,9 @@ class SqlIndexStore:
             story: tuple[int | None, str] = (None, "")
             if by_hash is not None:
                 post_id = by_hash["id"]
-                self._merge(conn, dict(by_hash), item)
+                merged = self._merge(conn, dict(by_hash), item)
                 outcome = "seen" if own_row is not None and own_row["post_id"] == post_id else "duplicate"
+                shown_changed = merged or outcome != "seen"
                 if by_hash["story_id"] is not None:
                     self.clusterer.refresh_representative(conn, by_hash["story_id"])  # an original may have come
                     story = (by_hash["story_id"], "same")
@@ -419,7 +457,7 @@ class SqlIndexStore:
                     summary=item.summary, updated=item.updated if item.updated and item.updated > now else now,
                     lead_image=item.lead_image,
                 ))
-                outcome = "changed"
+                outcome, shown_changed = "changed", True
                 if cluster:
                     self.clusterer.reindex(conn, post_id, item.url, item.text)
                 story = (conn.execute(select(posts.c.story_id).where(posts.c.id == post_id)).scalar_one(), "same")
@@ -437,19 +475,39 @@ class SqlIndexStore:
                 )).inserted_primary_key
                 assert key is not None
                 post_id = int(key[0])
-                outcome = "new"
+                outcome, shown_changed = "new", True
                 if cluster:
                     assignment = self.clusterer.assign(conn, post_id, new_key, item.url, item.text, now)
                     story = (assignment.story_id, assignment.outcome)
             if url_rows:
                 conn.execute(update(post_urls).where(post_urls.c.url == item.url).values(post_id=post_id))
             self._link_url(conn, post_id, item, own_row, now)
-            self._add_captures(conn, post_id, item.captures)
+            # A first capture of a URL gives the post's entry its snapshot link; later ones (revisits) do not.
+            shown_changed |= self._add_captures(conn, post_id, item.captures)
             self._add_media(conn, post_id, item.media, now)
+            # A URL that moved here from another post changes that post's links too.
+            moved_from = {r["post_id"] for r in url_rows if r["post_id"] != post_id}
+            if shown_changed or moved_from:
+                self._stamp(conn, {post_id, *moved_from}, merged_story=story[0] if story[1] == "merged" else None)
         return UpsertResult(post_id=post_id, outcome=outcome, story_id=story[0], story_outcome=story[1])
 
-    def _merge(self, conn: Connection, row: dict[str, Any], item: PostItem) -> None:
-        """Fold another copy into a stored post: the publisher's original wins, gaps are filled."""
+    def _next_revision(self, conn: Connection) -> int:
+        conn.execute(update(revisions).where(revisions.c.id == 1).values(value=revisions.c.value + 1))
+        return int(conn.execute(select(revisions.c.value).where(revisions.c.id == 1)).scalar_one())
+
+    def _stamp(self, conn: Connection, post_ids: set[int], *, merged_story: int | None = None) -> None:
+        """Mark the posts and their stories as changed at a new revision, for the next export. A merge
+        repoints every post of the absorbed stories at the survivor: they carry its key now."""
+        revision = self._next_revision(conn)
+        conn.execute(update(posts).where(posts.c.id.in_(post_ids)).values(revision=revision))
+        if merged_story is not None:
+            conn.execute(update(posts).where(posts.c.story_id == merged_story).values(revision=revision))
+        conn.execute(update(stories).where(stories.c.id.in_(
+            select(posts.c.story_id).where(posts.c.id.in_(post_ids)))).values(revision=revision))
+
+    def _merge(self, conn: Connection, row: dict[str, Any], item: PostItem) -> bool:
+        """Fold another copy into a stored post: the publisher's original wins, gaps are filled.
+        True when the stored post changed."""
         values: dict[str, Any] = {}
         if item.role == "original" and not row["has_original"]:
             values.update(has_original=True, original_url=item.url, title=item.title or row["title"],
@@ -472,6 +530,7 @@ class SqlIndexStore:
             values["categories"] = json.dumps(merged)
         if values:
             conn.execute(update(posts).where(posts.c.id == row["id"]).values(**values))
+        return bool(values)
 
     def _link_url(self, conn: Connection, post_id: int, item: PostItem, url_row: Any, now: datetime) -> None:
         if url_row is None:
@@ -484,11 +543,19 @@ class SqlIndexStore:
                 post_id=post_id, last_seen=now, feed_entry_id=item.feed_entry_id or url_row["feed_entry_id"],
             ))
 
-    def _add_captures(self, conn: Connection, post_id: int, refs: list[WarcRef]) -> None:
+    def _add_captures(self, conn: Connection, post_id: int, refs: list[WarcRef]) -> bool:
+        """Link new captures to the post; True when one is the post's first capture of its URL."""
+        if not refs:
+            return False
+        urls = set(conn.execute(select(captures.c.url).where(captures.c.post_id == post_id)).scalars())
+        first = False
         for ref in refs:
             exists = conn.execute(select(captures.c.id).where(captures.c.record_id == ref["record_id"])).first()
             if exists is None:
                 conn.execute(captures.insert().values(post_id=post_id, **ref))
+                first |= ref["url"] not in urls
+                urls.add(ref["url"])
+        return first
 
     def _add_media(self, conn: Connection, post_id: int, refs: list[MediaRef], now: datetime) -> None:
         linked = {r[0] for r in conn.execute(select(post_media.c.media_id).where(post_media.c.post_id == post_id))}
@@ -543,6 +610,13 @@ class SqlIndexStore:
         return [WarcRef(warc_file=c["warc_file"], offset=c["offset"], length=c["length"], record_id=c["record_id"],
                         url=c["url"], captured_at=c["captured_at"]) for c in rows]
 
+    def captures_at(self, url: str) -> list[WarcRef]:
+        """Every capture of this URL that a post points to, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(captures).where(captures.c.url == url).order_by(captures.c.id)).mappings().all()
+        return [WarcRef(warc_file=c["warc_file"], offset=c["offset"], length=c["length"], record_id=c["record_id"],
+                        url=c["url"], captured_at=c["captured_at"]) for c in rows]
+
     def count_posts(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(posts)).scalar_one())
@@ -568,14 +642,64 @@ class SqlIndexStore:
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-            members: dict[int, list[int]] = defaultdict(list)
-            story_ids = [r.id for r in rows]
-            for chunk in (story_ids[i:i + 500] for i in range(0, len(story_ids), 500)):
-                for m in conn.execute(select(posts.c.id, posts.c.story_id).where(posts.c.story_id.in_(chunk))
-                                      .order_by(posts.c.first_seen, posts.c.id)):
-                    members[m.story_id].append(m.id)
-            loaded = self._load_posts(conn, [post_id for r in rows for post_id in members[r.id]])
+            return self._load_stories(conn, conn.execute(query).all())
+
+    def load_stories(self, ids: list[int]) -> list[StoredStory]:
+        """These stories (the ids `story_heads` gave), complete, in this order; gone ones left out."""
+        with self.engine.connect() as conn:
+            rows: dict[int, Any] = {}
+            for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+                rows.update((r.id, r) for r in conn.execute(
+                    select(stories.c.id, stories.c.key, stories.c.post_id).where(stories.c.id.in_(chunk))))
+            return self._load_stories(conn, [rows[i] for i in ids if i in rows])
+
+    def load_posts(self, ids: list[int]) -> list[StoredPost]:
+        """These posts, complete, in this order; gone ones left out."""
+        with self.engine.connect() as conn:
+            loaded = self._load_posts(conn, ids)
+        return [loaded[i] for i in ids if i in loaded]
+
+    def story_heads(self) -> list[EntryHead]:
+        """Every story as an export pages it: when it was founded, its representative's date, its
+        revision, and when each source first showed any of its posts. No text: cheap at any size."""
+        utc = UtcDateTime()
+        with self.engine.connect() as conn:
+            seen_in: dict[int, dict[str, datetime]] = defaultdict(dict)
+            first = func.min(post_urls.c.first_seen)
+            query = (select(posts.c.story_id, post_urls.c.source, first)
+                     .join(post_urls, post_urls.c.post_id == posts.c.id).group_by(posts.c.story_id, post_urls.c.source))
+            for story_id, source, when in conn.execute(query):
+                seen_in[story_id][source] = _as_utc(utc, when, conn.dialect)
+            rows = conn.execute(select(stories.c.id, stories.c.key, stories.c.revision, stories.c.first_seen,
+                                       posts.c.published).join(posts, posts.c.id == stories.c.post_id)).all()
+        return [EntryHead(id=r.id, key=r.key, revision=r.revision, first_seen=r.first_seen, published=r.published,
+                          sources=seen_in[r.id]) for r in rows]
+
+    def post_heads(self) -> dict[str, list[EntryHead]]:
+        """Each source's posts as its feed pages them: first seen when that source first showed them
+        (an old post a source shows today is new in that source's feed)."""
+        utc = UtcDateTime()
+        found: dict[str, list[EntryHead]] = defaultdict(list)
+        first = func.min(post_urls.c.first_seen)
+        query = (select(post_urls.c.source, posts.c.id, posts.c.key, posts.c.revision, posts.c.published, first)
+                 .join(posts, posts.c.id == post_urls.c.post_id)
+                 .group_by(post_urls.c.source, posts.c.id, posts.c.key, posts.c.revision, posts.c.published))
+        with self.engine.connect() as conn:
+            for r in conn.execute(query):
+                when = _as_utc(utc, r[5], conn.dialect)
+                found[r.source].append(EntryHead(id=r.id, key=r.key, revision=r.revision, first_seen=when,
+                                                 published=r.published, sources={r.source: when}))
+        return dict(found)
+
+    def _load_stories(self, conn: Connection, rows: Sequence[Any]) -> list[StoredStory]:
+        """Stories from (id, key, post_id) rows, each with every post, the representative first."""
+        members: dict[int, list[int]] = defaultdict(list)
+        story_ids = [r.id for r in rows]
+        for chunk in (story_ids[i:i + 500] for i in range(0, len(story_ids), 500)):
+            for m in conn.execute(select(posts.c.id, posts.c.story_id).where(posts.c.story_id.in_(chunk))
+                                  .order_by(posts.c.first_seen, posts.c.id)):
+                members[m.story_id].append(m.id)
+        loaded = self._load_posts(conn, [post_id for r in rows for post_id in members[r.id]])
         result = []
         for r in rows:
             representative = loaded[r.post_id]

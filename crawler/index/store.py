@@ -67,6 +67,19 @@ class StoredStory:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EntryHead:
+    """A story or a post as an export pages and fingerprints it, without its text: an export loads in
+    full only the entries of documents whose heads changed."""
+
+    id: int  # the story's id (story_heads) or the post's (post_heads)
+    key: str
+    revision: int  # the index revision at which it last changed (crawler/index/sql.py `revisions`)
+    first_seen: datetime  # a story's: when it was founded; a source's post: when that source first showed it
+    published: datetime | None
+    sources: dict[str, datetime] = field(default_factory=dict)  # when each source first showed it (any post)
+
+
+@dataclass(frozen=True, kw_only=True)
 class StoredMedia:
     """One archived picture, stored once by content."""
 
@@ -168,6 +181,14 @@ class IndexStore(Protocol):
 
     def count_stories(self) -> int: ...
 
+    def story_heads(self) -> list[EntryHead]: ...
+
+    def post_heads(self) -> dict[str, list[EntryHead]]: ...
+
+    def load_stories(self, ids: list[int]) -> list[StoredStory]: ...
+
+    def load_posts(self, ids: list[int]) -> list[StoredPost]: ...
+
     def count_posts(self) -> int: ...
 
     def media(self, post_id: int | None = None) -> list[StoredMedia]: ...
@@ -175,6 +196,8 @@ class IndexStore(Protocol):
     def media_at(self, url: str) -> StoredMedia | None: ...
 
     def all_captures(self) -> list[WarcRef]: ...
+
+    def captures_at(self, url: str) -> list[WarcRef]: ...
 
     def start_run(self, source: str) -> int: ...
 

@@ -1,0 +1,148 @@
+"""An export loads and writes only what changed since the last one: every change to a post or its story
+stamps a new index revision on both, and documents are laid out from revisions alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+
+from crawler.config import AppConfig, load_config
+from crawler.index import SqlIndexStore
+from exporters import ExportSummary, export_all
+from tests.test_neardup import BATTERY, MARATHON, NIGHT_SCHOOL, ORIGINAL, OTHER_BATTERY, text_of
+from tests.test_stories import item
+
+CONFIG = """
+[settings]
+feed_length = 2
+hexo = true
+
+[sources.alpha]
+kind = "feed"
+urls = ["http://alpha.example/feed"]
+categories = ["新媒体", "甲", "科技"]
+
+[sources.beta]
+kind = "feed"
+urls = ["http://beta.example/feed"]
+categories = ["新媒体", "乙", "热点"]
+"""
+PAGES = [ORIGINAL, NIGHT_SCHOOL, BATTERY, MARATHON, OTHER_BATTERY]  # five distinct stories, oldest first
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> AppConfig:
+    path = tmp_path / "sources.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return load_config(path, env={})
+
+
+class CountingStore(SqlIndexStore):
+    """Counts the stories and posts an export loads in full."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.loaded: list[int] = []
+
+    def load_stories(self, ids: list[int]) -> list[Any]:
+        self.loaded += ids
+        return super().load_stories(ids)
+
+    def load_posts(self, ids: list[int]) -> list[Any]:
+        self.loaded += ids
+        return super().load_posts(ids)
+
+
+@contextmanager
+def counting_store(url: str) -> Iterator[CountingStore]:
+    store = CountingStore(url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def export(store: CountingStore, app: AppConfig, data: Path) -> ExportSummary:
+    store.loaded.clear()
+    return export_all(store, app, data)
+
+
+def written(summary: ExportSummary, data: Path) -> set[str]:
+    return {path.relative_to(data).as_posix() for path in summary.written}
+
+
+def hexo_posts(data: Path) -> set[str]:
+    return {path.stem for path in (data / "hexo" / "_posts").glob("*.md")}
+
+
+def test_an_export_writes_only_what_changed(index_url: str, app: AppConfig, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with counting_store(index_url) as store:
+        results = [store.upsert_post(item(f"http://alpha.example/{n}", text_of(page), source="alpha"))
+                   for n, page in enumerate(PAGES)]
+        assert len({r.story_id for r in results}) == 5
+        first = export(store, app, data)
+        assert {"feeds/all.atom", "feeds/archive/all/1.atom", "feeds/archive/all/2.atom", "feeds/all.json",
+                "feeds/all.rss", "feeds/sources/alpha.atom"} <= written(first, data)
+        assert len(hexo_posts(data)) == 5
+
+        # Nothing changed: nothing loaded, nothing written; the same URL seen again changes nothing either.
+        store.upsert_post(item("http://alpha.example/0", text_of(ORIGINAL), source="alpha"))
+        again = export(store, app, data)
+        assert (again.written, store.loaded) == ([], [])
+
+        # The oldest story is copied by another source: its archive page, beta's feeds, its category
+        # levels and its Hexo post change; the subscription documents and the other archive page do not.
+        copy = store.upsert_post(item("http://beta.example/9", text_of(ORIGINAL), source="beta"))
+        assert (copy.outcome, copy.story_id) == ("duplicate", results[0].story_id)
+        third = export(store, app, data)
+        changed = written(third, data)
+        assert "feeds/archive/all/1.atom" in changed
+        assert not changed & {"feeds/all.atom", "feeds/archive/all/2.atom", "feeds/all.json", "feeds/all.rss",
+                              "feeds/sources/alpha.atom", "feeds/archive/sources/alpha/2.atom"}
+        assert {"feeds/sources/beta.atom", "feeds/sources/beta.json", "feeds/categories/新媒体/乙.atom"} <= changed
+        oldest = {s.id: s.key for s in store.stories()}[results[0].story_id]
+        # Its Hexo post is rendered again (and rewritten only if its bytes differ: Hexo shows no via links).
+        assert results[0].story_id in store.loaded
+        assert {p for p in changed if p.startswith("hexo/")} <= {f"hexo/_posts/{oldest[:16]}.md"}
+        assert len(set(store.loaded)) <= 2 * app.settings.feed_length + 1, "only changed documents are loaded"
+        page = feedparser.parse((data / "feeds" / "archive" / "all" / "1.atom").read_bytes())
+        assert any(link.href == "http://beta.example/9" and link.rel == "via"
+                   for entry in page.entries for link in entry.links)
+
+
+def test_an_edit_rewrites_its_post_and_a_merge_deletes_the_absorbed_story(
+        index_url: str, app: AppConfig, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    paragraphs = text_of(ORIGINAL).splitlines()
+    head, tail = "\n".join(paragraphs[:4]), "\n".join(paragraphs[3:])
+    with counting_store(index_url) as store:
+        a = store.upsert_post(item("http://alpha.example/head", head, source="alpha"))
+        b = store.upsert_post(item("http://alpha.example/tail", tail, source="alpha"))
+        c = store.upsert_post(item("http://beta.example/other", text_of(BATTERY), source="beta"))
+        assert len({a.story_id, b.story_id, c.story_id}) == 3
+        export(store, app, data)
+        keys = {s.id: s.key for s in store.stories()}
+        assert hexo_posts(data) == {key[:16] for key in keys.values()}
+
+        edited = store.upsert_post(item("http://beta.example/other", text_of(OTHER_BATTERY), source="beta"))
+        assert edited.outcome == "changed"
+        after_edit = export(store, app, data)
+        edited_post = f"hexo/_posts/{keys[c.story_id][:16]}.md"
+        assert [p for p in written(after_edit, data) if p.startswith("hexo/")] == [edited_post]
+        hexo_text = (data / edited_post).read_text(encoding="utf-8")
+        assert text_of(OTHER_BATTERY).splitlines()[0][:20] in hexo_text
+
+        bridge = store.upsert_post(item("http://beta.example/whole", text_of(ORIGINAL), source="beta"))
+        assert (bridge.story_outcome, bridge.story_id) == ("merged", a.story_id)
+        export(store, app, data)
+        assert hexo_posts(data) == {keys[a.story_id][:16], keys[c.story_id][:16]}, "the absorbed story's is gone"
+        # Both of alpha's posts now point at the surviving story, the absorbed one's included.
+        alpha = (data / "feeds" / "sources" / "alpha.atom").read_text(encoding="utf-8")
+        assert alpha.count(f"story/{keys[a.story_id]}</fa:story>") == 2
+        assert f"story/{keys[b.story_id]}</fa:story>" not in alpha
