@@ -106,10 +106,14 @@ def _export(app: AppConfig, data: Path) -> int:
         result = export_all(store, app, data)
     finally:
         store.close()
-    print(f"exported {result.stories} stories to {data / 'feeds'} "
-          f"({len(result.written)} files written, {len(result.unchanged)} unchanged)")
+    if result.up_to_date:
+        print(f"exported {result.stories} stories to {data / 'feeds'} (nothing changed since the last export)")
+    else:
+        print(f"exported {result.stories} stories to {data / 'feeds'} "
+              f"({len(result.written)} files written, {len(result.unchanged)} unchanged)")
     if app.settings.feeds_store:
-        print(f"published {len(result.published)} changed files to {app.settings.feeds_store}")
+        print(f"published {len(result.published)} changed files to {app.settings.feeds_store}"
+              + (f", deleted {len(result.unpublished)} gone ones" if result.unpublished else ""))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -20,15 +21,45 @@ class ExportSummary:
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     published: list[str] = field(default_factory=list)  # keys sent to feeds_store
+    unpublished: list[str] = field(default_factory=list)  # keys deleted from feeds_store (gone locally)
+    up_to_date: bool = False  # the index had not changed since the last export: nothing was read
+
+
+def _config_fingerprint(app: AppConfig) -> str:
+    return hashlib.sha256(f"{app.settings!r}|{sorted(app.sources.items())!r}".encode()).hexdigest()
 
 
 def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSummary:
-    """Every configured format from one read of the index."""
+    """Every configured format. Nothing is read past the index's revision counter when it has not moved
+    since the last export (with the same configuration); else only what changed is rendered."""
+    summary = ExportSummary()
+    feeds_dir = data_dir / "feeds"
+    marker_path = feeds_dir / ".export-state-index.json"
+    # Read before the heads: what commits while this export runs is picked up by the next one.
+    marker = {"revision": store.revision(), "config": _config_fingerprint(app)}
+    try:
+        previous = json.loads(marker_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        previous = None
+    if previous == marker and (feeds_dir / "all.atom").exists():
+        summary.stories, summary.up_to_date = store.count_stories(), True
+        logger.info("Index unchanged since the last export (revision %d): nothing to render", marker["revision"])
+    else:
+        _export_documents(store, app, data_dir, summary)
+        write_atomic(marker_path, json.dumps(marker).encode("utf-8"))
+    if app.settings.feeds_store:
+        from exporters import s3publish
+
+        sent = s3publish.publish(data_dir, app.settings.feeds_store, endpoint_url=app.settings.s3_endpoint_url)
+        summary.published, summary.unpublished = sent.uploaded, sent.deleted
+    return summary
+
+
+def _export_documents(store: IndexStore, app: AppConfig, data_dir: Path, summary: ExportSummary) -> None:
     from exporters import hexo, jsonfeed, rss
     from exporters.atom import AtomExporter
     from exporters.feedset import ExportIndex, feed_plans, tag_prefix
 
-    summary = ExportSummary()
     index = ExportIndex.read(store)  # heads only: what changed is loaded in full, nothing else
     atom = AtomExporter.from_app_config(store, app, data_dir).export(index)
     summary.stories = atom.entries
@@ -69,9 +100,3 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
         titles = {name: source.title for name, source in app.sources.items()}
         for path, changed in exporter.export_index(index, tag_prefix(app), titles):
             (summary.written if changed else summary.unchanged).append(path)
-    if app.settings.feeds_store:
-        from exporters import s3publish
-
-        summary.published = s3publish.publish(data_dir, app.settings.feeds_store,
-                                               endpoint_url=app.settings.s3_endpoint_url).uploaded
-    return summary

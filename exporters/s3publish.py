@@ -2,15 +2,22 @@
 
 Each object carries the content type and Cache-Control `feedarchiver serve` sends for it, so a
 bucket behind a CDN answers readers the same way. Only files whose bytes differ from the stored
-object (by MD5 ETag, from one listing of the prefix) are sent: an unchanged feed keeps its
-Last-Modified, and readers' conditional GETs keep getting 304s.
+object are sent: an unchanged feed keeps its Last-Modified, and readers' conditional GETs keep
+getting 304s. Files gone locally (an archive page or a Hexo post of a story merged into another)
+are deleted from the bucket.
+
+What was published is remembered in DATA/.feeds-published.json (size, mtime and MD5 per file), so
+a publish after a small export reads only the files whose size or mtime moved; without that state
+(the first publish, another bucket) one listing of the prefix says what the bucket holds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import mimetypes
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,15 +25,18 @@ from urllib.parse import urlsplit
 
 from crawler.errors import ConfigError, StorageError
 from crawler.serve import CONTENT_TYPES, FEED_MAX_AGE
+from exporters.publish import write_atomic
 
 logger = logging.getLogger(__name__)
 
 PUBLISHED_DIRS = ("feeds", "hexo")  # under DATA/, mirrored as PREFIX/feeds/…, PREFIX/hexo/…
+STATE_FILE = ".feeds-published.json"
 
 
 @dataclass
 class PublishSummary:
     uploaded: list[str] = field(default_factory=list)  # keys
+    deleted: list[str] = field(default_factory=list)  # keys of files gone locally
     unchanged: int = 0
 
 
@@ -34,8 +44,25 @@ def content_type(path: Path) -> str:
     return CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
+def _local_files(data_dir: Path) -> dict[str, os.stat_result]:
+    """Published files by path under DATA (dot files are our own state), with their stat."""
+    found: dict[str, os.stat_result] = {}
+    stack = [data_dir / sub for sub in PUBLISHED_DIRS if (data_dir / sub).is_dir()]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    found[Path(entry.path).relative_to(data_dir).as_posix()] = entry.stat()
+    return found
+
+
 def publish(data_dir: Path, url: str, *, endpoint_url: str = "", client: Any = None) -> PublishSummary:
-    """Upload what changed under DATA/feeds and DATA/hexo to ``url``; raises StorageError."""
+    """Upload what changed under DATA/feeds and DATA/hexo to ``url`` and delete what is gone; raises
+    StorageError (what was sent before the error is remembered, the rest is tried again next time)."""
     parts = urlsplit(url)
     if parts.scheme != "s3" or not parts.netloc:
         raise ConfigError(f"feeds_store must be s3://BUCKET/PREFIX, not {url!r}")
@@ -48,26 +75,52 @@ def publish(data_dir: Path, url: str, *, endpoint_url: str = "", client: Any = N
         client = boto3.client("s3", endpoint_url=endpoint_url or None)
     summary = PublishSummary()
     key_of = (lambda rel: f"{prefix}/{rel}") if prefix else (lambda rel: rel)
+    state_path = data_dir / STATE_FILE
     try:
-        stored: dict[str, str] = {}
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for obj in page.get("Contents", []):
-                stored[obj["Key"]] = obj["ETag"]
-        for sub in PUBLISHED_DIRS:
-            root = data_dir / sub
-            if not root.is_dir():
+        previous = json.loads(state_path.read_text("utf-8"))
+        known: dict[str, list[Any]] = previous["files"] if previous.get("url") == url else {}
+        trusted = previous.get("url") == url
+    except (OSError, ValueError, KeyError, TypeError):
+        known, trusted = {}, False
+    published: dict[str, list[Any]] = {}  # rel -> [size, mtime_ns, quoted MD5], as the bucket now holds it
+    try:
+        remote: dict[str, str] = {}
+        if not trusted:
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    rel = obj["Key"][len(prefix) + 1:] if prefix else obj["Key"]
+                    if rel.split("/", 1)[0] in PUBLISHED_DIRS:
+                        remote[rel] = obj["ETag"]
+        local = _local_files(data_dir)
+        for rel in sorted(local):
+            stat, seen = local[rel], known.get(rel)
+            if seen is not None and seen[:2] == [stat.st_size, stat.st_mtime_ns]:
+                published[rel] = seen
+                summary.unchanged += 1
                 continue
-            for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                body = path.read_bytes()
-                key = key_of(path.relative_to(data_dir).as_posix())
-                etag = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
-                if stored.get(key) == etag:
-                    summary.unchanged += 1
-                    continue
-                client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type(path),
+            body = (data_dir / rel).read_bytes()
+            etag = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+            if etag in ((seen or [None] * 3)[2], remote.get(rel)):
+                summary.unchanged += 1
+            else:
+                client.put_object(Bucket=bucket, Key=key_of(rel), Body=body, ContentType=content_type(data_dir / rel),
                                   CacheControl=f"public, max-age={FEED_MAX_AGE}")
-                summary.uploaded.append(key)
-    except (BotoCoreError, ClientError) as exc:
+                summary.uploaded.append(key_of(rel))
+            published[rel] = [stat.st_size, stat.st_mtime_ns, etag]
+        gone = sorted((set(known) | set(remote)) - set(local))
+        for start in range(0, len(gone), 1000):  # DeleteObjects takes up to 1,000 keys
+            batch = [key_of(rel) for rel in gone[start:start + 1000]]
+            client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+            summary.deleted += batch
+    except (BotoCoreError, ClientError, OSError) as exc:
+        # Keep what is known to be in the bucket; a file whose upload failed is compared again next time.
+        _save(state_path, url, {**{rel: v for rel, v in known.items() if rel not in published}, **published})
         raise StorageError(f"publishing feeds to {url} failed: {exc}") from None
-    logger.info("Published %d changed files to %s (%d unchanged)", len(summary.uploaded), url, summary.unchanged)
+    _save(state_path, url, published)
+    logger.info("Published %d changed files to %s, deleted %d gone ones (%d unchanged)", len(summary.uploaded), url,
+                len(summary.deleted), summary.unchanged)
     return summary
+
+
+def _save(path: Path, url: str, files: dict[str, list[Any]]) -> None:
+    write_atomic(path, json.dumps({"url": url, "files": files}, sort_keys=True).encode("utf-8"))

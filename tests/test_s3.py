@@ -71,3 +71,48 @@ def test_upload_check_delete_and_retry(s3_server: S3Server, demo_web: DemoWeb, t
     verify = run_cli("verify", "--data", str(data), "--config", str(config), env=s3_server.env)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "9 uploaded" in verify.stdout
+
+
+def test_feeds_publish_sends_what_changed_and_deletes_what_is_gone(s3_server: S3Server, tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    from exporters.s3publish import STATE_FILE, publish
+
+    client = s3_server.client()
+    client.create_bucket(Bucket="fa-published")
+    data = tmp_path / "data"
+    files = {"feeds/all.atom": b"<feed/>", "feeds/sources/a.json": b"{}", "hexo/_posts/x.md": b"x",
+             "hexo/_posts/y.md": b"y", "feeds/.export-state.json": b"{}"}
+    for rel, body in files.items():
+        (data / rel).parent.mkdir(parents=True, exist_ok=True)
+        (data / rel).write_bytes(body)
+
+    def keys() -> set[str]:
+        return {o["Key"] for o in client.list_objects_v2(Bucket="fa-published").get("Contents", [])}
+
+    first = publish(data, "s3://fa-published/site", client=client)
+    assert sorted(first.uploaded) == ["site/feeds/all.atom", "site/feeds/sources/a.json", "site/hexo/_posts/x.md",
+                                      "site/hexo/_posts/y.md"], "dot files are state, not published"
+    head = client.head_object(Bucket="fa-published", Key="site/feeds/all.atom")
+    assert head["ContentType"] == "application/atom+xml; charset=utf-8"
+    again = publish(data, "s3://fa-published/site", client=client)
+    assert (again.uploaded, again.deleted, again.unchanged) == ([], [], 4)
+
+    (data / "feeds/all.atom").write_bytes(b"<feed>new</feed>")
+    os.utime(data / "hexo/_posts/x.md", ns=(1, 1))  # touched, same bytes: compared, not sent
+    (data / "hexo/_posts/y.md").unlink()  # e.g. the post of a story merged into another
+    third = publish(data, "s3://fa-published/site", client=client)
+    assert (third.uploaded, third.deleted) == (["site/feeds/all.atom"], ["site/hexo/_posts/y.md"])
+    assert keys() == {"site/feeds/all.atom", "site/feeds/sources/a.json", "site/hexo/_posts/x.md"}
+    assert client.get_object(Bucket="fa-published", Key="site/feeds/all.atom")["Body"].read() == b"<feed>new</feed>"
+
+    # Without the state (another box, a lost data dir) one listing says what the bucket holds.
+    fresh = tmp_path / "fresh"
+    shutil.copytree(data, fresh)
+    (fresh / STATE_FILE).unlink()
+    client.put_object(Bucket="fa-published", Key="site/feeds/stale.atom", Body=b"<feed/>")
+    client.put_object(Bucket="fa-published", Key="site/other/kept.txt", Body=b"not ours")
+    synced = publish(fresh, "s3://fa-published/site", client=client)
+    assert (synced.uploaded, synced.deleted) == ([], ["site/feeds/stale.atom"])
+    assert "site/other/kept.txt" in keys()

@@ -610,6 +610,11 @@ class SqlIndexStore:
         return [WarcRef(warc_file=c["warc_file"], offset=c["offset"], length=c["length"], record_id=c["record_id"],
                         url=c["url"], captured_at=c["captured_at"]) for c in rows]
 
+    def revision(self) -> int:
+        """The index's revision counter: it moves whenever something an export shows changes."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(revisions.c.value).where(revisions.c.id == 1)).scalar_one())
+
     def captures_at(self, url: str) -> list[WarcRef]:
         """Every capture of this URL that a post points to, oldest first."""
         with self.engine.connect() as conn:
