@@ -36,16 +36,17 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
     feeds_dir = data_dir / "feeds"
     marker_path = feeds_dir / ".export-state-index.json"
     # Read before the heads: what commits while this export runs is picked up by the next one.
-    marker = {"revision": store.revision(), "config": _config_fingerprint(app)}
+    revision = store.revision()
+    marker = {"revision": revision, "config": _config_fingerprint(app)}
     try:
         previous = json.loads(marker_path.read_text("utf-8"))
     except (OSError, ValueError):
         previous = None
     if previous == marker and (feeds_dir / "all.atom").exists():
         summary.stories, summary.up_to_date = store.count_stories(), True
-        logger.info("Index unchanged since the last export (revision %d): nothing to render", marker["revision"])
+        logger.info("Index unchanged since the last export (revision %d): nothing to render", revision)
     else:
-        _export_documents(store, app, data_dir, summary)
+        _export_documents(store, app, data_dir, summary, revision)
         write_atomic(marker_path, json.dumps(marker).encode("utf-8"))
     if app.settings.feeds_store:
         from exporters import s3publish
@@ -55,13 +56,13 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
     return summary
 
 
-def _export_documents(store: IndexStore, app: AppConfig, data_dir: Path, summary: ExportSummary) -> None:
+def _export_documents(store: IndexStore, app: AppConfig, data_dir: Path, summary: ExportSummary,
+                      revision: int) -> None:
     from exporters import hexo, jsonfeed, rss
     from exporters.atom import AtomExporter
-    from exporters.feedset import ExportIndex, feed_plans, tag_prefix
+    from exporters.feedset import feed_plans, tag_prefix
 
-    index = ExportIndex.read(store)  # heads only: what changed is loaded in full, nothing else
-    atom = AtomExporter.from_app_config(store, app, data_dir).export(index)
+    atom = AtomExporter.from_app_config(store, app, data_dir).export()
     summary.stories = atom.entries
     summary.written += atom.written
     summary.unchanged += atom.unchanged
@@ -74,13 +75,13 @@ def _export_documents(store: IndexStore, app: AppConfig, data_dir: Path, summary
         previous = {}
     state: dict[str, str] = {}
     specs = []
-    for plan in feed_plans(index, app):
+    for plan in feed_plans(store, app):
         state[plan.stem] = plan.fingerprint(app)
         paths = [feeds_dir / f"{plan.stem}.{ext}" for ext in ("json", "rss")]
         if previous.get(plan.stem) == state[plan.stem] and all(path.exists() for path in paths):
             summary.unchanged += paths
         else:
-            specs.append(plan.spec(index, app))
+            specs.append(plan.spec(store, app))
     for path, changed in jsonfeed.export(specs, app, feeds_dir) + rss.export(specs, app, feeds_dir):
         (summary.written if changed else summary.unchanged).append(path)
     write_atomic(state_path, json.dumps(state, sort_keys=True, indent=0).encode("utf-8"))
@@ -98,5 +99,5 @@ def _export_documents(store: IndexStore, app: AppConfig, data_dir: Path, summary
                                                      image_proxy=app.settings.hexo_image_proxy,
                                                      media_url=app.settings.media_url))
         titles = {name: source.title for name, source in app.sources.items()}
-        for path, changed in exporter.export_index(index, tag_prefix(app), titles):
+        for path, changed in exporter.export_index(store, revision, tag_prefix(app), titles):
             (summary.written if changed else summary.unchanged).append(path)

@@ -16,11 +16,10 @@ import hashlib
 import json
 import logging
 import posixpath
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from feedgen.entry import FeedEntry
@@ -30,11 +29,11 @@ from lxml import etree
 
 import crawler
 from crawler.config import AppConfig
-from crawler.index import EntryHead, IndexStore, StoredPost, StoredStory
+from crawler.index import EntryHead, FeedScope, IndexStore, StoredPost, StoredStory
 from crawler.snapshots import PREFIX as SNAPSHOT_PREFIX
 from crawler.snapshots import snapshot_ref, snapshot_url
 from crawler.text import clean_xml_text
-from exporters.feedset import ExportIndex, first_seen_order, newest_first, subscription_page
+from exporters.feedset import digest, newest_first
 from exporters.publish import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -144,19 +143,17 @@ class AtomDocument:
     relative: str  # under DATA/feeds
     title: str
     id_suffix: str  # every page of one logical feed shares its atom:id
-    kind: Literal["story", "post"]  # all.atom and category feeds list stories; a source's feed its posts
-    entries: list[EntryHead]  # newest first
+    scope: FeedScope  # all.atom and category feeds list stories; a source's feed its posts
     links: list[tuple[str, str]]
     archive: bool
+    digest: str  # what its entries are: their heads (a subscription page) or the database's page digest
+    heads: Callable[[], list[EntryHead]]  # its entries, newest first: read only when it is rendered
 
     def fingerprint(self, config: AtomConfig) -> str:
-        """Everything the rendered document depends on, from heads alone: every change to an entry or
-        its story stamps a new revision on it (crawler/index/sql.py `_stamp`)."""
-        digest = hashlib.sha256(f"{FORMAT_VERSION}|{config.fingerprint}|{self.title}|{self.links}|"
-                                f"{self.archive}|{self.kind}".encode())
-        for head in self.entries:
-            digest.update(f"|{head.key}:{head.id}:{head.revision}".encode())
-        return digest.hexdigest()
+        """Everything the rendered document depends on: every change to an entry or its story stamps a
+        new revision on it (crawler/index/sql.py `_stamp`), which moves the digest."""
+        return hashlib.sha256(f"{FORMAT_VERSION}|{config.fingerprint}|{self.title}|{self.links}|{self.archive}|"
+                              f"{self.scope}|{self.digest}".encode()).hexdigest()
 
 
 def _segment(category: str) -> str:
@@ -165,23 +162,16 @@ def _segment(category: str) -> str:
     return cleaned[:80] or "_"
 
 
-def _categories(stories: Sequence[EntryHead],
-                source_categories: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], list[EntryHead]]:
-    """Each category level (group; group/source; group/source/channel) with the stories under it.
-
-    Levels come from the configured categories of every source that showed the story: a post's own
-    category list is the union over its sightings, which no longer says which level is which."""
-    found: dict[tuple[str, ...], list[EntryHead]] = {}
-    for story in stories:
-        # First seen in a category: when the first source under it showed the story.
-        seen: dict[tuple[str, ...], datetime] = {}
-        for source, when in story.sources.items():
-            triple = source_categories.get(source, ())[:3]
-            for path in (triple[:level] for level in range(1, len(triple) + 1)):
-                seen[path] = min(when, seen.get(path, when))
-        for path, when in seen.items():
-            found.setdefault(path, []).append(replace(story, first_seen=when))
-    return found
+def category_levels(source_categories: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Each category level (group; group/source; group/source/channel) with the sources under it, from
+    the configured categories: a post's own category list is the union over its sightings, which no
+    longer says which level is which."""
+    found: dict[tuple[str, ...], set[str]] = {}
+    for source, categories in source_categories.items():
+        triple = categories[:3]
+        for level in range(1, len(triple) + 1):
+            found.setdefault(triple[:level], set()).add(source)
+    return {path: tuple(sorted(sources)) for path, sources in sorted(found.items())}
 
 
 @dataclass(frozen=True)
@@ -192,7 +182,7 @@ class ExportResult:
 
 
 class AtomExporter:
-    """Writes DATA/feeds/all.atom and DATA/feeds/sources/NAME.atom from the index."""
+    """Writes DATA/feeds/all.atom, one feed per source and per category level, and their archives."""
 
     def __init__(self, store: IndexStore, config: AtomConfig, source_titles: dict[str, str] | None = None,
                  source_categories: dict[str, tuple[str, ...]] | None = None) -> None:
@@ -210,22 +200,21 @@ class AtomExporter:
         return cls(store, config, {name: src.title for name, src in app.sources.items()},
                    {name: src.categories for name, src in app.sources.items()})
 
-    def export(self, index: ExportIndex | None = None) -> ExportResult:
+    def export(self) -> ExportResult:
         """Every document: all stories, each source, each category level; each paged into RFC 5005
-        archives. Documents are laid out from the index's heads; one whose fingerprint did not change
-        since the last export (feeds/.export-state.json) is neither loaded nor rendered, so an export
-        costs in proportion to what changed."""
-        index = index or ExportIndex.read(self.store)
-        stories = index.stories
-        documents = self._paged("all", self.config.title, "feeds/all", "story", stories)
-        for name in sorted(index.posts):
+        archives. The database lays the feeds out and digests their pages; a document whose fingerprint
+        did not change since the last export (feeds/.export-state.json) is neither loaded nor rendered,
+        so an export costs in proportion to what changed."""
+        total, documents = self._paged("all", self.config.title, "feeds/all", FeedScope(kind="story"))
+        for name in self.store.feed_sources():
             title = f"{self.config.title}: {self.source_titles.get(name, name)}"
-            documents += self._paged(f"sources/{name}", title, f"feeds/source/{name}", "post", index.posts[name])
-        for levels, members in sorted(_categories(stories, self.source_categories).items()):
+            documents += self._paged(f"sources/{name}", title, f"feeds/source/{name}",
+                                     FeedScope(kind="post", sources=(name,)))[1]
+        for levels, sources in category_levels(self.source_categories).items():
             documents += self._paged("categories/" + "/".join(_segment(c) for c in levels),
                                      f"{self.config.title}: {' / '.join(levels)}",
-                                     "feeds/category/" + "/".join(quote(c, safe="") for c in levels), "story",
-                                     members)
+                                     "feeds/category/" + "/".join(quote(c, safe="") for c in levels),
+                                     FeedScope(kind="story", sources=sources))[1]
         state_path = self.config.feeds_dir / ".export-state.json"
         try:
             previous: dict[str, str] = json.loads(state_path.read_text("utf-8"))
@@ -240,8 +229,9 @@ class AtomExporter:
             if previous.get(doc.relative) == state[doc.relative] and path.exists():
                 unchanged.append(path)
                 continue
+            ids = [head.id for head in doc.heads()]
             entries: Sequence[StoredPost | StoredStory] = (
-                index.load_stories(doc.entries) if doc.kind == "story" else index.load_posts(doc.entries))
+                self.store.load_stories(ids) if doc.scope.kind == "story" else self.store.load_posts(ids))
             data = self.render(entries, doc.relative, doc.title, self.config.tag(doc.id_suffix),
                                links=doc.links, archive=doc.archive)
             (written if write_atomic(path, data) else unchanged).append(path)
@@ -249,17 +239,20 @@ class AtomExporter:
             (self.config.feeds_dir / stale).unlink(missing_ok=True)
         write_atomic(state_path, json.dumps(state, sort_keys=True, indent=0).encode("utf-8"))
         logger.info("Exported %d Atom documents (%d changed)", len(documents), len(written))
-        return ExportResult(written=written, unchanged=unchanged, entries=len(stories))
+        return ExportResult(written=written, unchanged=unchanged, entries=total)
 
-    def _paged(self, stem: str, title: str, id_suffix: str, kind: Literal["story", "post"],
-               items: Sequence[EntryHead]) -> list[AtomDocument]:
+    def _paged(self, stem: str, title: str, id_suffix: str, scope: FeedScope) -> tuple[int, list[AtomDocument]]:
         """The subscription document (the newest `length` entries, by when they were first seen) and
         the complete pages before it as archive documents, oldest first, linked both ways (RFC 5005).
-        Pages are cut in first-seen order so an archive page never changes when new stories arrive."""
+        Pages are cut in first-seen order so an archive page never changes when new stories arrive.
+        No documents for a feed with no entries (a category no source has shown anything in yet)."""
         length = self.config.length
-        ordered = sorted(items, key=first_seen_order)
-        pages = len(ordered) // length if len(ordered) > length else 0
+        total, digests = self.store.feed_pages(scope, length)
+        if not total and scope != FeedScope(kind="story"):
+            return 0, []
+        pages = total // length if total > length else 0
         current = f"{stem}.atom"
+        newest = newest_first(self.store.feed_newest(scope, length))
 
         def href(target: str, start: str) -> str:
             return self.config.public_url(target) or posixpath.relpath(target, posixpath.dirname(start) or ".")
@@ -267,10 +260,24 @@ class AtomExporter:
         def page(k: int) -> str:
             return f"archive/{stem}/{k}.atom"
 
-        docs = []
+        # One changed archive page is read by itself; from the second on, the whole feed in one query
+        # (each page query sorts the whole scope: a full export would otherwise cost pages × entries).
+        read: list[int] = []
+        everything: list[EntryHead] = []
+
+        def archived(k: int) -> Callable[[], list[EntryHead]]:
+            def heads() -> list[EntryHead]:
+                read.append(k)
+                if len(read) == 1:
+                    return newest_first(self.store.feed_page(scope, length, k - 1))
+                if not everything:
+                    everything.extend(self.store.feed_page(scope, total, 0))
+                return newest_first(everything[(k - 1) * length:k * length])
+            return heads
+
         links = [("prev-archive", href(page(pages), current))] if pages else []
-        docs.append(AtomDocument(current, title, id_suffix, kind, subscription_page(ordered, length), links,
-                                 archive=False))
+        docs = [AtomDocument(current, title, id_suffix, scope, links, archive=False, digest=digest(newest),
+                             heads=lambda: newest)]
         for k in range(1, pages + 1):
             rel = page(k)
             links = [("current", href(current, rel))]
@@ -278,9 +285,9 @@ class AtomExporter:
                 links.append(("prev-archive", href(page(k - 1), rel)))
             if k < pages:
                 links.append(("next-archive", href(page(k + 1), rel)))
-            docs.append(AtomDocument(rel, title, id_suffix, kind, newest_first(ordered[(k - 1) * length:k * length]),
-                                     links, archive=True))
-        return docs
+            docs.append(AtomDocument(rel, title, id_suffix, scope, links, archive=True, digest=digests[k - 1],
+                                     heads=archived(k)))
+        return total, docs
 
     def render(self, entries: Sequence[StoredPost | StoredStory], relative: str, title: str, feed_id: str,
                links: Sequence[tuple[str, str]] = (), archive: bool = False) -> bytes:

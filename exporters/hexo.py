@@ -18,7 +18,7 @@ from pathlib import Path
 
 import lxml.html
 
-from exporters.feedset import ExportIndex
+from crawler.index import IndexStore
 from exporters.model import Entry, entry_for_story
 from exporters.publish import write_atomic
 
@@ -107,39 +107,31 @@ class HexoExporter:
         logger.info("Hexo: %d posts, %d written", len(results), sum(changed for _, changed in results))
         return results
 
-    def export_index(self, index: ExportIndex, tag_prefix: str,
+    def export_index(self, store: IndexStore, revision: int, tag_prefix: str,
                      source_titles: dict[str, str] | None = None) -> list[tuple[Path, bool]]:
-        """One post per story, writing only stories whose revision changed since the last export (the
-        state is DATA/hexo/.export-state.json) and deleting the posts of stories merged away since.
-        Returns (path, changed) for every story."""
+        """One post per story. Only stories stamped past the last export's index revision are read and
+        rendered, and the posts of stories merged away since are deleted (DATA/hexo/.export-state.json
+        holds that revision); ``revision`` is the index's, read before anything else of this export.
+        Returns (path, changed) for every post rendered."""
         titles = source_titles or {}
         state_path = self.config.posts_dir.parent / ".export-state.json"
         settings = hashlib.sha256(json.dumps([FORMAT_VERSION, tag_prefix, self.config.image_proxy,
                                               self.config.media_url, sorted(titles.items())]).encode()).hexdigest()
         try:
             previous = json.loads(state_path.read_text("utf-8"))
-            done: dict[str, int] = previous["posts"] if previous.get("settings") == settings else {}
-            written_before: set[str] = set(previous["posts"])
+            since: int | None = int(previous["revision"]) if previous.get("settings") == settings else None
         except (OSError, ValueError, KeyError, TypeError):
-            done, written_before = {}, set()
+            since = None
+        todo = store.story_heads(changed_since=since)  # every story on the first export or new settings
         results: list[tuple[Path, bool]] = []
-        todo = []
-        for head in index.stories:
-            path = self.config.posts_dir / f"{head.key[:16]}.md"
-            if done.get(head.key) == head.revision and path.exists():
-                results.append((path, False))
-            else:
-                todo.append(head)
         for start in range(0, len(todo), LOAD_BATCH):
-            for story in index.load_stories(todo[start:start + LOAD_BATCH]):
+            for story in store.load_stories([head.id for head in todo[start:start + LOAD_BATCH]]):
                 entry = entry_for_story(story, tag_prefix)
                 title = titles.get(entry.sources[0]) if entry.sources else None
                 path = self.path_for(entry)
                 results.append((path, write_atomic(path, self.render(entry, title).encode("utf-8"))))
-        current = {head.key: head.revision for head in index.stories}
-        for gone in written_before - set(current):  # merged into another story: its post would be a duplicate
+        for gone in store.stories_gone(since=since or 0):  # merged into another: its post would be a duplicate
             (self.config.posts_dir / f"{gone[:16]}.md").unlink(missing_ok=True)
-        write_atomic(state_path, json.dumps({"settings": settings, "posts": current}, sort_keys=True).encode("utf-8"))
-        logger.info("Hexo: %d posts, %d rendered, %d written", len(results), len(todo),
-                    sum(changed for _, changed in results))
+        write_atomic(state_path, json.dumps({"settings": settings, "revision": revision}).encode("utf-8"))
+        logger.info("Hexo: %d posts rendered, %d written", len(results), sum(changed for _, changed in results))
         return results

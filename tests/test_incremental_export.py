@@ -142,7 +142,50 @@ def test_an_edit_rewrites_its_post_and_a_merge_deletes_the_absorbed_story(
         assert (bridge.story_outcome, bridge.story_id) == ("merged", a.story_id)
         export(store, app, data)
         assert hexo_posts(data) == {keys[a.story_id][:16], keys[c.story_id][:16]}, "the absorbed story's is gone"
+        # Two stories left: the one archive page (the first two stories) is gone, all.atom holds both.
+        assert not (data / "feeds" / "archive" / "all" / "1.atom").exists()
+        entries = feedparser.parse((data / "feeds" / "all.atom").read_bytes()).entries
+        assert {e.id.rsplit("/", 1)[1] for e in entries} == {keys[a.story_id], keys[c.story_id]}
         # Both of alpha's posts now point at the surviving story, the absorbed one's included.
         alpha = (data / "feeds" / "sources" / "alpha.atom").read_text(encoding="utf-8")
         assert alpha.count(f"story/{keys[a.story_id]}</fa:story>") == 2
         assert f"story/{keys[b.story_id]}</fa:story>" not in alpha
+
+
+def history(data: Path, stem: str) -> list[str]:
+    """Entry ids of a feed and all its archive pages, following prev-archive links (RFC 5005)."""
+    ids: list[str] = []
+    path: Path | None = data / "feeds" / f"{stem}.atom"
+    while path is not None:
+        feed = feedparser.parse(path.read_bytes())
+        assert feed.bozo == 0, path
+        ids += [e.id for e in feed.entries]
+        prev = [link.href for link in feed.feed.get("links", []) if link.rel == "prev-archive"]
+        path = (path.parent / prev[0]).resolve() if prev else None
+    return ids
+
+
+def test_archive_pages_follow_merges_and_new_stories(index_url: str, app: AppConfig, tmp_path: Path) -> None:
+    """Pages laid out by the database stay a complete, duplicate-free history through every change."""
+    data = tmp_path / "data"
+    paragraphs = text_of(ORIGINAL).splitlines()
+    head, tail = "\n".join(paragraphs[:4]), "\n".join(paragraphs[3:])
+    with counting_store(index_url) as store:
+        store.upsert_post(item("http://alpha.example/head", head, source="alpha"))
+        for n, page in enumerate([NIGHT_SCHOOL, BATTERY]):
+            store.upsert_post(item(f"http://alpha.example/{n}", text_of(page), source="alpha"))
+        store.upsert_post(item("http://beta.example/tail", tail, source="beta"))
+        store.upsert_post(item("http://alpha.example/3", text_of(MARATHON), source="alpha"))
+        for step in ("five stories", "a merge of the first and fourth", "a new story"):
+            if step == "a merge of the first and fourth":
+                assert store.upsert_post(item("http://beta.example/whole", text_of(ORIGINAL),
+                                              source="beta")).story_outcome == "merged"
+            elif step == "a new story":
+                store.upsert_post(item("http://beta.example/new", text_of(OTHER_BATTERY), source="beta"))
+            export(store, app, data)
+            every = sorted(f"tag:feedarchiver.invalid,2026:story/{s.key}" for s in store.stories())
+            # The subscription document may repeat the newest archived entries (RFC 5005 readers merge by id).
+            assert sorted(set(history(data, "all"))) == every, step
+            for source in ("alpha", "beta"):
+                shown = history(data, f"sources/{source}")
+                assert len(set(shown)) == len(store.posts(source=source)), (step, source)

@@ -9,6 +9,7 @@ from crawler.index.sql import SqlIndexStore
 from crawler.index.store import (
     ArchiveFile,
     EntryHead,
+    FeedScope,
     IndexStore,
     PostUrl,
     SourceHealth,
@@ -22,7 +23,7 @@ from crawler.index.store import (
 )
 from crawler.neardup import DEFAULT_THRESHOLD
 
-__all__ = ["ArchiveFile", "EntryHead", "IndexStore", "PostUrl", "SourceHealth", "SourceRun", "SourceState",
+__all__ = ["ArchiveFile", "EntryHead", "FeedScope", "IndexStore", "PostUrl", "SourceHealth", "SourceRun", "SourceState",
            "SqlIndexStore", "StoredMedia", "StoredPost", "StoredStory", "UpsertResult", "Validators", "index_url_for",
            "open_index_store"]
 

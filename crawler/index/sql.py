@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    cast,
     create_engine,
     event,
     func,
@@ -44,6 +45,7 @@ from crawler.errors import IndexStoreError
 from crawler.index.store import (
     ArchiveFile,
     EntryHead,
+    FeedScope,
     PostUrl,
     SourceHealth,
     SourceRun,
@@ -178,6 +180,14 @@ stories = Table(
     Column("revision", BigInteger, nullable=False, default=0, server_default="0", index=True),
 )
 
+# Stories merged into another: an export deletes what it published of them (their Hexo posts).
+stories_gone = Table(
+    "stories_gone", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(64), nullable=False),
+    Column("revision", BigInteger, index=True),  # stamped by the upsert that merged it away
+)
+
 # One row: the index's revision counter. Every upsert that changes what an export shows takes the next
 # value and stamps it on the post and its story, so an export re-renders only what carries a new stamp.
 revisions = Table(
@@ -299,15 +309,6 @@ archive_files = Table(
 )
 
 
-def _as_utc(column_type: UtcDateTime, value: Any, dialect: Dialect) -> datetime:
-    """An aggregate (min) of a UtcDateTime column comes back untyped on SQLite: a string."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    result = column_type.process_result_value(value, dialect)
-    assert result is not None
-    return result
-
-
 def _url_key(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
@@ -389,6 +390,7 @@ class SqlIndexStore:
                 revision = self._next_revision(conn)  # every story is new to the next export
                 conn.execute(update(posts).values(revision=revision))
                 conn.execute(update(stories).values(revision=revision))
+                conn.execute(update(stories_gone).where(stories_gone.c.revision.is_(None)).values(revision=revision))
 
     def _lock(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql":
@@ -504,6 +506,8 @@ class SqlIndexStore:
             conn.execute(update(posts).where(posts.c.story_id == merged_story).values(revision=revision))
         conn.execute(update(stories).where(stories.c.id.in_(
             select(posts.c.story_id).where(posts.c.id.in_(post_ids)))).values(revision=revision))
+        if merged_story is not None:
+            conn.execute(update(stories_gone).where(stories_gone.c.revision.is_(None)).values(revision=revision))
 
     def _merge(self, conn: Connection, row: dict[str, Any], item: PostItem) -> bool:
         """Fold another copy into a stored post: the publisher's original wins, gaps are filled.
@@ -664,37 +668,78 @@ class SqlIndexStore:
             loaded = self._load_posts(conn, ids)
         return [loaded[i] for i in ids if i in loaded]
 
-    def story_heads(self) -> list[EntryHead]:
-        """Every story as an export pages it: when it was founded, its representative's date, its
-        revision, and when each source first showed any of its posts. No text: cheap at any size."""
-        utc = UtcDateTime()
+    def feed_sources(self) -> list[str]:
+        """Every source some post was seen in."""
         with self.engine.connect() as conn:
-            seen_in: dict[int, dict[str, datetime]] = defaultdict(dict)
-            first = func.min(post_urls.c.first_seen)
-            query = (select(posts.c.story_id, post_urls.c.source, first)
-                     .join(post_urls, post_urls.c.post_id == posts.c.id).group_by(posts.c.story_id, post_urls.c.source))
-            for story_id, source, when in conn.execute(query):
-                seen_in[story_id][source] = _as_utc(utc, when, conn.dialect)
-            rows = conn.execute(select(stories.c.id, stories.c.key, stories.c.revision, stories.c.first_seen,
-                                       posts.c.published).join(posts, posts.c.id == stories.c.post_id)).all()
-        return [EntryHead(id=r.id, key=r.key, revision=r.revision, first_seen=r.first_seen, published=r.published,
-                          sources=seen_in[r.id]) for r in rows]
+            return sorted(conn.execute(select(post_urls.c.source).distinct()).scalars())
 
-    def post_heads(self) -> dict[str, list[EntryHead]]:
-        """Each source's posts as its feed pages them: first seen when that source first showed them
-        (an old post a source shows today is new in that source's feed)."""
-        utc = UtcDateTime()
-        found: dict[str, list[EntryHead]] = defaultdict(list)
-        first = func.min(post_urls.c.first_seen)
-        query = (select(post_urls.c.source, posts.c.id, posts.c.key, posts.c.revision, posts.c.published, first)
-                 .join(posts, posts.c.id == post_urls.c.post_id)
-                 .group_by(post_urls.c.source, posts.c.id, posts.c.key, posts.c.revision, posts.c.published))
+    def _scope(self, scope: FeedScope) -> Any:
+        """The entries of a feed as rows (id, key, revision, published, fs): fs orders them (first seen
+        in that feed: a story when founded, or when the first of the scope's sources showed it)."""
+        first = func.min(post_urls.c.first_seen).label("fs")
+        if scope.kind == "post":
+            query = (select(posts.c.id, posts.c.key, posts.c.revision, posts.c.published, first)
+                     .join(post_urls, post_urls.c.post_id == posts.c.id)
+                     .where(post_urls.c.source.in_(scope.sources or ()))
+                     .group_by(posts.c.id, posts.c.key, posts.c.revision, posts.c.published))
+        else:
+            representative = posts.alias("representative")
+            query = (select(stories.c.id, stories.c.key, stories.c.revision, representative.c.published,
+                            stories.c.first_seen.label("fs"))
+                     .join(representative, representative.c.id == stories.c.post_id))
+            if scope.sources is not None:
+                member = posts.alias("member")
+                query = (select(stories.c.id, stories.c.key, stories.c.revision, representative.c.published, first)
+                         .join(representative, representative.c.id == stories.c.post_id)
+                         .join(member, member.c.story_id == stories.c.id)
+                         .join(post_urls, post_urls.c.post_id == member.c.id)
+                         .where(post_urls.c.source.in_(scope.sources))
+                         .group_by(stories.c.id, stories.c.key, stories.c.revision, representative.c.published))
+        return query.subquery()
+
+    def feed_pages(self, scope: FeedScope, length: int) -> tuple[int, list[str]]:
+        """How many entries a feed has, and a digest of each page of ``length`` in first-seen order:
+        computed by the database, so an export knows which archive pages changed without reading them.
+        A digest moves when a member joins, leaves or is stamped with a new revision (count, sums of ids
+        and of their squares, revisions)."""
+        rows = self._scope(scope)
+        numbered = select(rows.c.id, rows.c.revision,
+                          func.row_number().over(order_by=(rows.c.fs, rows.c.key)).label("rn")).subquery()
+        page = ((numbered.c.rn - 1) // length).label("page")
+        query = (select(page, func.count(), func.max(numbered.c.revision), func.sum(numbered.c.id),
+                        func.sum(cast(numbered.c.id, BigInteger) * numbered.c.id), func.sum(numbered.c.revision))
+                 .group_by(page).order_by(page))
         with self.engine.connect() as conn:
-            for r in conn.execute(query):
-                when = _as_utc(utc, r[5], conn.dialect)
-                found[r.source].append(EntryHead(id=r.id, key=r.key, revision=r.revision, first_seen=when,
-                                                 published=r.published, sources={r.source: when}))
-        return dict(found)
+            found = conn.execute(query).all()
+        return sum(r[1] for r in found), [":".join(str(v) for v in r[1:]) for r in found]
+
+    def feed_page(self, scope: FeedScope, length: int, page: int) -> list[EntryHead]:
+        """Page ``page`` (from 0) of a feed in first-seen order."""
+        rows = self._scope(scope)
+        return self._heads(select(rows).order_by(rows.c.fs, rows.c.key).limit(length).offset(page * length))
+
+    def feed_newest(self, scope: FeedScope, length: int) -> list[EntryHead]:
+        """The ``length`` entries first seen most recently, in first-seen order."""
+        rows = self._scope(scope)
+        return self._heads(select(rows).order_by(rows.c.fs.desc(), rows.c.key.desc()).limit(length))[::-1]
+
+    def story_heads(self, *, changed_since: int | None = None) -> list[EntryHead]:
+        """Every story, or those whose revision is past ``changed_since``."""
+        rows = self._scope(FeedScope(kind="story"))
+        query = select(rows).order_by(rows.c.id)
+        if changed_since is not None:
+            query = query.where(rows.c.revision > changed_since)
+        return self._heads(query)
+
+    def stories_gone(self, *, since: int = 0) -> list[str]:
+        """Keys of stories merged into others after revision ``since``."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(stories_gone.c.key).where(stories_gone.c.revision > since)).scalars())
+
+    def _heads(self, query: Any) -> list[EntryHead]:
+        with self.engine.connect() as conn:
+            return [EntryHead(id=r.id, key=r.key, revision=r.revision, first_seen=r.fs, published=r.published)
+                    for r in conn.execute(query)]
 
     def _load_stories(self, conn: Connection, rows: Sequence[Any]) -> list[StoredStory]:
         """Stories from (id, key, post_id) rows, each with every post, the representative first."""

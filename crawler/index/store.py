@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from crawler.items import PostItem, WarcRef
 from crawler.warc import PayloadRecord
@@ -68,15 +68,24 @@ class StoredStory:
 
 @dataclass(frozen=True, kw_only=True)
 class EntryHead:
-    """A story or a post as an export pages and fingerprints it, without its text: an export loads in
-    full only the entries of documents whose heads changed."""
+    """A story or a post as a feed lists it, without its text: an export loads in full only the entries
+    of documents that changed."""
 
-    id: int  # the story's id (story_heads) or the post's (post_heads)
+    id: int  # the story's id, or the post's in a source's feed
     key: str
     revision: int  # the index revision at which it last changed (crawler/index/sql.py `revisions`)
-    first_seen: datetime  # a story's: when it was founded; a source's post: when that source first showed it
+    first_seen: datetime  # first seen in that feed: a story when founded (in a category: when a source
+    # of the category first showed it), a source's post when that source first showed it
     published: datetime | None
-    sources: dict[str, datetime] = field(default_factory=dict)  # when each source first showed it (any post)
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    """What a feed lists: every story; the stories some sources showed (a category); or the posts of
+    ``sources`` (kind "post": a source's feed)."""
+
+    kind: Literal["story", "post"]
+    sources: tuple[str, ...] | None = None  # None: every story
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,9 +192,17 @@ class IndexStore(Protocol):
 
     def revision(self) -> int: ...
 
-    def story_heads(self) -> list[EntryHead]: ...
+    def feed_sources(self) -> list[str]: ...
 
-    def post_heads(self) -> dict[str, list[EntryHead]]: ...
+    def feed_pages(self, scope: FeedScope, length: int) -> tuple[int, list[str]]: ...
+
+    def feed_page(self, scope: FeedScope, length: int, page: int) -> list[EntryHead]: ...
+
+    def feed_newest(self, scope: FeedScope, length: int) -> list[EntryHead]: ...
+
+    def story_heads(self, *, changed_since: int | None = None) -> list[EntryHead]: ...
+
+    def stories_gone(self, *, since: int = 0) -> list[str]: ...
 
     def load_stories(self, ids: list[int]) -> list[StoredStory]: ...
 

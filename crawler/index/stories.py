@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from crawler.index.sql import post_bands, post_signatures, posts, site_lines, stories
+from crawler.index.sql import post_bands, post_signatures, posts, site_lines, stories, stories_gone
 from crawler.neardup import (
     MinHasher,
     Signature,
@@ -186,6 +186,8 @@ class StoryClusterer:
         logger.info("Merging stories %s into story %d: a post matches all of them", others, into)
         conn.execute(update(posts).where(posts.c.story_id.in_(others)).values(story_id=into))
         conn.execute(update(site_lines).where(site_lines.c.story_id.in_(others)).values(story_id=into))
+        # Remembered for exports (the store stamps the revision): what was published of them goes.
+        conn.execute(stories_gone.insert().from_select(["key"], select(stories.c.key).where(stories.c.id.in_(others))))
         conn.execute(delete(stories).where(stories.c.id.in_(others)))
 
     def _template(self, conn: Connection, site: str, lines: list[str]) -> set[str]:
