@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import AppConfig
-from crawler.index import IndexStore
+from crawler.index import ChangedScopes, IndexStore
 from exporters.publish import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,11 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
         summary.stories, summary.up_to_date = store.count_stories(), True
         logger.info("Index unchanged since the last export (revision %d): nothing to render", revision)
     else:
-        _export_documents(store, app, data_dir, summary, revision)
+        # With the same configuration, only feeds with entries stamped past the last export's revision.
+        changed = (store.changed_since(previous["revision"]) if isinstance(previous, dict)
+                   and previous.get("config") == marker["config"] and isinstance(previous.get("revision"), int)
+                   else None)
+        _export_documents(store, app, data_dir, summary, revision, changed)
         write_atomic(marker_path, json.dumps(marker).encode("utf-8"))
     if app.settings.feeds_store:
         from exporters import s3publish
@@ -57,12 +61,12 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
 
 
 def _export_documents(store: IndexStore, app: AppConfig, data_dir: Path, summary: ExportSummary,
-                      revision: int) -> None:
+                      revision: int, changed: ChangedScopes | None) -> None:
     from exporters import hexo, jsonfeed, rss
     from exporters.atom import AtomExporter
     from exporters.feedset import feed_plans, tag_prefix
 
-    atom = AtomExporter.from_app_config(store, app, data_dir).export()
+    atom = AtomExporter.from_app_config(store, app, data_dir).export(changed)
     summary.stories = atom.entries
     summary.written += atom.written
     summary.unchanged += atom.unchanged
@@ -75,15 +79,22 @@ def _export_documents(store: IndexStore, app: AppConfig, data_dir: Path, summary
         previous = {}
     state: dict[str, str] = {}
     specs = []
-    for plan in feed_plans(store, app):
+    plans, kept = feed_plans(store, app, changed if previous else None)
+    if any(stem not in previous for stem in kept):  # its state lost: lay every feed out
+        plans, kept = feed_plans(store, app)
+    for stem in kept:
+        if stem in previous:
+            state[stem] = previous[stem]
+            summary.unchanged += [feeds_dir / f"{stem}.{ext}" for ext in ("json", "rss")]
+    for plan in plans:
         state[plan.stem] = plan.fingerprint(app)
         paths = [feeds_dir / f"{plan.stem}.{ext}" for ext in ("json", "rss")]
         if previous.get(plan.stem) == state[plan.stem] and all(path.exists() for path in paths):
             summary.unchanged += paths
         else:
             specs.append(plan.spec(store, app))
-    for path, changed in jsonfeed.export(specs, app, feeds_dir) + rss.export(specs, app, feeds_dir):
-        (summary.written if changed else summary.unchanged).append(path)
+    for path, wrote in jsonfeed.export(specs, app, feeds_dir) + rss.export(specs, app, feeds_dir):
+        (summary.written if wrote else summary.unchanged).append(path)
     write_atomic(state_path, json.dumps(state, sort_keys=True, indent=0).encode("utf-8"))
     if app.settings.websub_hub and app.settings.public_base_url:
         from exporters import websub
@@ -99,5 +110,5 @@ def _export_documents(store: IndexStore, app: AppConfig, data_dir: Path, summary
                                                      image_proxy=app.settings.hexo_image_proxy,
                                                      media_url=app.settings.media_url))
         titles = {name: source.title for name, source in app.sources.items()}
-        for path, changed in exporter.export_index(store, revision, tag_prefix(app), titles):
-            (summary.written if changed else summary.unchanged).append(path)
+        for path, wrote in exporter.export_index(store, revision, tag_prefix(app), titles):
+            (summary.written if wrote else summary.unchanged).append(path)

@@ -29,7 +29,7 @@ from lxml import etree
 
 import crawler
 from crawler.config import AppConfig
-from crawler.index import EntryHead, FeedScope, IndexStore, StoredPost, StoredStory
+from crawler.index import ChangedScopes, EntryHead, FeedScope, IndexStore, StoredPost, StoredStory
 from crawler.snapshots import PREFIX as SNAPSHOT_PREFIX
 from crawler.snapshots import snapshot_ref, snapshot_url
 from crawler.text import clean_xml_text
@@ -162,6 +162,14 @@ def _segment(category: str) -> str:
     return cleaned[:80] or "_"
 
 
+def _of_feed(relative: str, stem: str) -> bool:
+    """Whether a document (path under DATA/feeds) is the subscription document or an archive page of a feed."""
+    if relative == f"{stem}.atom":
+        return True
+    page = relative.removeprefix(f"archive/{stem}/")
+    return page != relative and page.removesuffix(".atom").isdigit()
+
+
 def category_levels(source_categories: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], tuple[str, ...]]:
     """Each category level (group; group/source; group/source/channel) with the sources under it, from
     the configured categories: a post's own category list is the union over its sightings, which no
@@ -200,29 +208,42 @@ class AtomExporter:
         return cls(store, config, {name: src.title for name, src in app.sources.items()},
                    {name: src.categories for name, src in app.sources.items()})
 
-    def export(self) -> ExportResult:
+    def export(self, changed: ChangedScopes | None = None) -> ExportResult:
         """Every document: all stories, each source, each category level; each paged into RFC 5005
         archives. The database lays the feeds out and digests their pages; a document whose fingerprint
-        did not change since the last export (feeds/.export-state.json) is neither loaded nor rendered,
-        so an export costs in proportion to what changed."""
-        total, documents = self._paged("all", self.config.title, "feeds/all", FeedScope(kind="story"))
-        for name in self.store.feed_sources():
-            title = f"{self.config.title}: {self.source_titles.get(name, name)}"
-            documents += self._paged(f"sources/{name}", title, f"feeds/source/{name}",
-                                     FeedScope(kind="post", sources=(name,)))[1]
-        for levels, sources in category_levels(self.source_categories).items():
-            documents += self._paged("categories/" + "/".join(_segment(c) for c in levels),
-                                     f"{self.config.title}: {' / '.join(levels)}",
-                                     "feeds/category/" + "/".join(quote(c, safe="") for c in levels),
-                                     FeedScope(kind="story", sources=sources))[1]
+        did not change since the last export (feeds/.export-state.json) is neither loaded nor rendered.
+        Given what changed since that export (with the same configuration), a feed none of whose entries
+        changed is not even laid out: its documents stand as they are."""
         state_path = self.config.feeds_dir / ".export-state.json"
         try:
             previous: dict[str, str] = json.loads(state_path.read_text("utf-8"))
         except (OSError, ValueError):
             previous = {}
-        written: list[Path] = []
-        unchanged: list[Path] = []
+        if not previous:
+            changed = None
         state: dict[str, str] = {}
+        unchanged: list[Path] = []
+        feeds = [("all", self.config.title, "feeds/all", FeedScope(kind="story"))]
+        for name in self.store.feed_sources():
+            feeds.append((f"sources/{name}", f"{self.config.title}: {self.source_titles.get(name, name)}",
+                          f"feeds/source/{name}", FeedScope(kind="post", sources=(name,))))
+        for levels, sources in category_levels(self.source_categories).items():
+            feeds.append(("categories/" + "/".join(_segment(c) for c in levels),
+                          f"{self.config.title}: {' / '.join(levels)}",
+                          "feeds/category/" + "/".join(quote(c, safe="") for c in levels),
+                          FeedScope(kind="story", sources=sources)))
+        documents: list[AtomDocument] = []
+        total: int | None = None
+        for stem, title, id_suffix, scope in feeds:
+            if changed is not None and not changed.affects(scope) and f"{stem}.atom" in previous:
+                kept = {rel: fp for rel, fp in previous.items() if _of_feed(rel, stem)}
+                state.update(kept)
+                unchanged += [self.config.feeds_dir / rel for rel in kept]
+                continue
+            count, docs = self._paged(stem, title, id_suffix, scope)
+            total = count if stem == "all" else total
+            documents += docs
+        written: list[Path] = []
         for doc in documents:
             path = self.config.feeds_dir / doc.relative
             state[doc.relative] = doc.fingerprint(self.config)
@@ -239,7 +260,8 @@ class AtomExporter:
             (self.config.feeds_dir / stale).unlink(missing_ok=True)
         write_atomic(state_path, json.dumps(state, sort_keys=True, indent=0).encode("utf-8"))
         logger.info("Exported %d Atom documents (%d changed)", len(documents), len(written))
-        return ExportResult(written=written, unchanged=unchanged, entries=total)
+        return ExportResult(written=written, unchanged=unchanged,
+                            entries=self.store.count_stories() if total is None else total)
 
     def _paged(self, stem: str, title: str, id_suffix: str, scope: FeedScope) -> tuple[int, list[AtomDocument]]:
         """The subscription document (the newest `length` entries, by when they were first seen) and

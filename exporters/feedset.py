@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from crawler.config import AppConfig
-from crawler.index import EntryHead, FeedScope, IndexStore
+from crawler.index import ChangedScopes, EntryHead, FeedScope, IndexStore
 from exporters.model import Entry, entry_for, entry_for_story
 
 
@@ -68,22 +68,30 @@ def tag_prefix(app: AppConfig) -> str:
     return f"tag:{app.settings.tag_authority},{app.settings.tag_date}:"
 
 
-def feed_plans(store: IndexStore, app: AppConfig) -> list[FeedPlan]:
-    """all (one entry per story) and one per source that has posts, newest first, feed_length long."""
+def feed_plans(store: IndexStore, app: AppConfig, changed: ChangedScopes | None = None) -> tuple[
+        list[FeedPlan], list[str]]:
+    """all (one entry per story) and one per source that has posts, newest first, feed_length long;
+    given what changed since the last export, only the feeds it affects (the stems of the others come
+    second)."""
     length = app.settings.feed_length
-    plans = [FeedPlan(stem="all", title=app.settings.feed_title, id_suffix="feeds/all", kind="story",
-                      heads=newest_first(store.feed_newest(FeedScope(kind="story"), length)))]
+    plans, kept = [], []
+    feeds = [("all", app.settings.feed_title, "feeds/all", FeedScope(kind="story"))]
     for name in store.feed_sources():
         title = app.sources[name].title if name in app.sources else name
-        plans.append(FeedPlan(stem=f"sources/{name}", title=f"{app.settings.feed_title}: {title}",
-                              id_suffix=f"feeds/source/{name}", kind="post",
-                              heads=newest_first(store.feed_newest(FeedScope(kind="post", sources=(name,)), length))))
-    return plans
+        feeds.append((f"sources/{name}", f"{app.settings.feed_title}: {title}", f"feeds/source/{name}",
+                      FeedScope(kind="post", sources=(name,))))
+    for stem, title, id_suffix, scope in feeds:
+        if changed is not None and not changed.affects(scope):
+            kept.append(stem)
+            continue
+        plans.append(FeedPlan(stem=stem, title=title, id_suffix=id_suffix, kind=scope.kind,
+                              heads=newest_first(store.feed_newest(scope, length))))
+    return plans, kept
 
 
 def feed_specs(store: IndexStore, app: AppConfig) -> list[FeedSpec]:
     """Every subscription document, loaded."""
-    return [plan.spec(store, app) for plan in feed_plans(store, app)]
+    return [plan.spec(store, app) for plan in feed_plans(store, app)[0]]
 
 
 def public_url(app: AppConfig, relative: str) -> str | None:

@@ -12,7 +12,7 @@ import feedparser
 import pytest
 
 from crawler.config import AppConfig, load_config
-from crawler.index import SqlIndexStore
+from crawler.index import FeedScope, SqlIndexStore
 from exporters import ExportSummary, export_all
 from tests.test_neardup import BATTERY, MARATHON, NIGHT_SCHOOL, ORIGINAL, OTHER_BATTERY, text_of
 from tests.test_stories import item
@@ -31,6 +31,11 @@ categories = ["新媒体", "甲", "科技"]
 kind = "feed"
 urls = ["http://beta.example/feed"]
 categories = ["新媒体", "乙", "热点"]
+
+[sources.gamma]
+kind = "feed"
+urls = ["http://gamma.example/feed"]
+categories = ["新媒体", "丙", "其他"]
 """
 PAGES = [ORIGINAL, NIGHT_SCHOOL, BATTERY, MARATHON, OTHER_BATTERY]  # five distinct stories, oldest first
 
@@ -48,6 +53,11 @@ class CountingStore(SqlIndexStore):
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self.loaded: list[int] = []
+        self.laid_out: list[FeedScope] = []
+
+    def feed_pages(self, scope: FeedScope, length: int) -> tuple[int, list[str]]:
+        self.laid_out.append(scope)
+        return super().feed_pages(scope, length)
 
     def load_stories(self, ids: list[int]) -> list[Any]:
         self.loaded += ids
@@ -69,6 +79,7 @@ def counting_store(url: str) -> Iterator[CountingStore]:
 
 def export(store: CountingStore, app: AppConfig, data: Path) -> ExportSummary:
     store.loaded.clear()
+    store.laid_out.clear()
     return export_all(store, app, data)
 
 
@@ -189,3 +200,28 @@ def test_archive_pages_follow_merges_and_new_stories(index_url: str, app: AppCon
             for source in ("alpha", "beta"):
                 shown = history(data, f"sources/{source}")
                 assert len(set(shown)) == len(store.posts(source=source)), (step, source)
+
+
+def test_feeds_without_changed_entries_are_not_laid_out(index_url: str, app: AppConfig, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with counting_store(index_url) as store:
+        store.upsert_post(item("http://alpha.example/1", text_of(ORIGINAL), source="alpha"))
+        store.upsert_post(item("http://gamma.example/1", text_of(BATTERY), source="gamma"))
+        export(store, app, data)
+        assert FeedScope(kind="post", sources=("gamma",)) in store.laid_out
+        gamma = {p: p.stat().st_mtime_ns for p in (data / "feeds").rglob("*丙*")}
+        assert gamma
+
+        store.upsert_post(item("http://alpha.example/2", text_of(MARATHON), source="alpha"))
+        summary = export(store, app, data)
+        laid_out = {(scope.kind, scope.sources) for scope in store.laid_out}
+        assert ("post", ("alpha",)) in laid_out and ("story", None) in laid_out
+        assert ("post", ("gamma",)) not in laid_out and ("story", ("gamma",)) not in laid_out
+        assert ("story", ("alpha", "beta", "gamma")) in laid_out, "the group holds every source"
+        assert {p: p.stat().st_mtime_ns for p in (data / "feeds").rglob("*丙*")} == gamma
+        assert data / "feeds" / "sources" / "gamma.atom" in summary.unchanged
+        assert data / "feeds" / "sources" / "gamma.json" in summary.unchanged
+        # The state of skipped feeds is kept: a later full check finds nothing to write there either.
+        (data / "feeds" / ".export-state-index.json").unlink()
+        again = export(store, app, data)
+        assert not [p for p in again.written if "gamma" in p.name or "丙" in str(p)]

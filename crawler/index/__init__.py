@@ -8,6 +8,7 @@ from pathlib import Path
 from crawler.index.sql import SqlIndexStore
 from crawler.index.store import (
     ArchiveFile,
+    ChangedScopes,
     EntryHead,
     FeedScope,
     IndexStore,
@@ -23,9 +24,9 @@ from crawler.index.store import (
 )
 from crawler.neardup import DEFAULT_THRESHOLD
 
-__all__ = ["ArchiveFile", "EntryHead", "FeedScope", "IndexStore", "PostUrl", "SourceHealth", "SourceRun", "SourceState",
-           "SqlIndexStore", "StoredMedia", "StoredPost", "StoredStory", "UpsertResult", "Validators", "index_url_for",
-           "open_index_store"]
+__all__ = ["ArchiveFile", "ChangedScopes", "EntryHead", "FeedScope", "IndexStore", "PostUrl", "SourceHealth",
+           "SourceRun", "SourceState", "SqlIndexStore", "StoredMedia", "StoredPost", "StoredStory", "UpsertResult",
+           "Validators", "index_url_for", "open_index_store"]
 
 
 def index_url_for(data_dir: Path, configured: str = "") -> str:

@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from crawler.errors import IndexStoreError
 from crawler.index.store import (
     ArchiveFile,
+    ChangedScopes,
     EntryHead,
     FeedScope,
     PostUrl,
@@ -111,7 +112,7 @@ posts = Table(
     # The story cluster (crawler/index/stories.py); NULL only until a migrated index is backfilled.
     Column("story_id", Integer, ForeignKey("stories.id"), index=True),
     # The index revision (see `revisions`) at which anything an exporter shows of the post last changed.
-    Column("revision", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("revision", BigInteger, nullable=False, default=0, server_default="0", index=True),
 )
 
 post_urls = Table(
@@ -730,6 +731,21 @@ class SqlIndexStore:
         if changed_since is not None:
             query = query.where(rows.c.revision > changed_since)
         return self._heads(query)
+
+    def changed_since(self, revision: int) -> ChangedScopes:
+        """Which feeds have entries stamped past ``revision``: index searches on the stamps, so the
+        cost is in proportion to what changed."""
+        with self.engine.connect() as conn:
+            stories_changed = conn.execute(select(stories.c.id).where(stories.c.revision > revision).limit(1)).first()
+            post_sources = set(conn.execute(
+                select(post_urls.c.source).distinct().join(posts, posts.c.id == post_urls.c.post_id)
+                .where(posts.c.revision > revision)).scalars())
+            member = posts.alias("member")
+            story_sources = set(conn.execute(
+                select(post_urls.c.source).distinct().join(member, member.c.id == post_urls.c.post_id)
+                .join(stories, stories.c.id == member.c.story_id).where(stories.c.revision > revision)).scalars())
+        return ChangedScopes(stories=stories_changed is not None, post_sources=post_sources,
+                             story_sources=story_sources)
 
     def stories_gone(self, *, since: int = 0) -> list[str]:
         """Keys of stories merged into others after revision ``since``."""

@@ -80,6 +80,20 @@ class EntryHead:
 
 
 @dataclass(frozen=True)
+class ChangedScopes:
+    """What changed after some index revision, as far as feeds are concerned."""
+
+    stories: bool  # some story (so all.atom)
+    post_sources: set[str]  # sources whose feeds show a changed post
+    story_sources: set[str]  # sources that showed some post of a changed story (so its category feeds)
+
+    def affects(self, scope: FeedScope) -> bool:
+        if scope.kind == "post":
+            return bool(self.post_sources & set(scope.sources or ()))
+        return self.stories if scope.sources is None else bool(self.story_sources & set(scope.sources))
+
+
+@dataclass(frozen=True)
 class FeedScope:
     """What a feed lists: every story; the stories some sources showed (a category); or the posts of
     ``sources`` (kind "post": a source's feed)."""
@@ -201,6 +215,8 @@ class IndexStore(Protocol):
     def feed_newest(self, scope: FeedScope, length: int) -> list[EntryHead]: ...
 
     def story_heads(self, *, changed_since: int | None = None) -> list[EntryHead]: ...
+
+    def changed_since(self, revision: int) -> ChangedScopes: ...
 
     def stories_gone(self, *, since: int = 0) -> list[str]: ...
 
