@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
 import resource
 import sqlite3
@@ -78,7 +79,12 @@ def main() -> None:
         f"categories = {json.dumps(cats, ensure_ascii=False)}\n" for name, cats in SOURCES.items()), encoding="utf-8")
     app = load_config(config)
     began = time.perf_counter()
-    fill(work / "index.sqlite3", args.stories)
+    # In a child process, so that the peak memory printed below is the exports' own.
+    filler = multiprocessing.get_context("spawn").Process(target=fill, args=(work / "index.sqlite3", args.stories))
+    filler.start()
+    filler.join()
+    if filler.exitcode:
+        raise SystemExit(f"filling the index failed (exit code {filler.exitcode})")
     print(f"filled {args.stories} stories in {time.perf_counter() - began:.1f} s")
     store = CountingStore(f"sqlite:///{work / 'index.sqlite3'}")
 
