@@ -138,6 +138,8 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Pages rendered at once per browser context: Chromium is heavy on a 2-core box.
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 
+# Holds every host to CONCURRENT_REQUESTS_PER_DOMAIN, pictures included (crawler/downloader.py).
+DOWNLOADER = "crawler.downloader.Downloader"
 EXTENSIONS = {
     "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
     "crawler.extensions.source_runs.SourceRunsExtension": 200,
