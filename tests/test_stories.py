@@ -3,6 +3,7 @@ web, in the Atom feeds, from the command line, and on the labelled evaluation se
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -168,7 +169,7 @@ def test_a_failed_story_assignment_keeps_the_post_and_is_retried(index_url: str,
         store.upsert_post(item("http://a.example/1", text_of(ORIGINAL)))
         monkeypatch.setattr(StoryClusterer, "assign", broken)
         copy = item("http://b.example/2", text_of(EDITED_COPY))
-        IndexStorePipeline(store, stats).process_item(copy)
+        asyncio.run(IndexStorePipeline(store, stats).process_item(copy))
         assert stats.values["stories/error"] == 1 and stats.values["source/b.example/errors"] == 1
         assert stats.values["source/b.example/last_error"].startswith("story:")
         assert store.count_posts() == 2 and {p.url: p.story_key for p in store.posts()}["http://b.example/2"] is None

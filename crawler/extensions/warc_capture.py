@@ -40,7 +40,8 @@ from warcio.statusandheaders import StatusAndHeaders
 
 import crawler
 from crawler.archive import ArchivePublisher
-from crawler.index import IndexStore, Validators, index_url_for, open_index_store
+from crawler.index import IndexStore, Validators, index_url_for
+from crawler.index.writer import IndexWriter, release, shared_writer
 from crawler.items import PostItem, WarcRef
 from crawler.middlewares.incomplete_response import TRUNCATED_META
 from crawler.settings import data_dir
@@ -187,10 +188,12 @@ class WarcCaptureExtension:
     """Writes a request/response pair per downloaded response; appends its WarcRef to meta["warc_refs"]."""
 
     def __init__(self, config: WarcConfig, stats: Any, store: IndexStore | None = None,
-                 publisher: ArchivePublisher | None = None) -> None:
+                 publisher: ArchivePublisher | None = None, index_writer: IndexWriter | None = None) -> None:
         self.config = config
         self.stats = stats
         self.store = store  # the digest index and conditional-request validators; None: no revisits
+        # Writes them off the reactor thread (and answers for digests it has queued); None: written here.
+        self.index_writer = index_writer
         self.publisher = publisher  # None: files are only written
         self.writer = WarcFileWriter(
             config.directory, prefix=config.prefix, max_size=config.max_size, info=self._warcinfo(),
@@ -224,7 +227,9 @@ class WarcCaptureExtension:
             max_download_size=settings.getint("DOWNLOAD_MAXSIZE"),
             wacz=settings.getbool("WACZ_ENABLED", True),
         )
-        store = open_index_store(index_url_for(data, settings.get("INDEX_URL")))
+        index_writer = shared_writer(index_url_for(data, settings.get("INDEX_URL")),
+                                     story_threshold=settings.getfloat("STORY_THRESHOLD"))
+        store = index_writer.store
         storage: ArchiveStorage | None = None
         if settings.get("ARCHIVE_UPLOAD_URL"):
             storage = open_storage(settings.get("ARCHIVE_UPLOAD_URL"),
@@ -232,7 +237,7 @@ class WarcCaptureExtension:
                                    multipart_threshold=settings.getint("ARCHIVE_MULTIPART_THRESHOLD"))
         publisher = ArchivePublisher(data, store, warc_dir=directory, storage=storage,
                                      delete_local=settings.getbool("ARCHIVE_DELETE_LOCAL"), stats=crawler.stats)
-        ext = cls(config, crawler.stats, store, publisher)
+        ext = cls(config, crawler.stats, store, publisher, index_writer)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.headers_received, signal=signals.headers_received)
         crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
@@ -301,7 +306,12 @@ class WarcCaptureExtension:
             self.stats.inc_value("archive/errors")
             logger.exception("Archive: publishing the crawl's files failed")
         finally:
-            if self.store is not None:
+            if self.index_writer is not None:
+                await maybe_deferred_to_future(self.index_writer.drain())
+                self.stats.set_value("index/digest_batches", self.index_writer.batches)
+                self.stats.set_value("index/writer_cpu_s", round(self.index_writer.cpu_seconds, 2))
+                release(self.index_writer)
+            elif self.store is not None:
                 self.store.close()
 
     def _publish(self, spider_name: str) -> None:
@@ -396,15 +406,22 @@ class WarcCaptureExtension:
             stored = PayloadRecord(digest=digest, url=request.url, captured_at=ref["captured_at"],
                                    record_id=ref["record_id"], warc_file=ref["warc_file"], offset=ref["offset"],
                                    length=ref["length"])
-            if not self.store.add_payload_record(stored):
+            # The record is in its WARC file already: the index row can only ever follow it.
+            if self.index_writer is not None:
+                self.index_writer.add_payload_record(stored)
+            elif not self.store.add_payload_record(stored):
                 stored = self.store.payload_record(digest)
         if stored is not None and request.meta.get(CONDITIONAL_META) and 200 <= response.status < 300:
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
             if etag or modified:
-                self.store.set_validators(Validators(
+                validators = Validators(
                     url=request.url, etag=etag.decode("latin-1") if etag else None,
-                    last_modified=modified.decode("latin-1") if modified else None, digest=stored.digest))
+                    last_modified=modified.decode("latin-1") if modified else None, digest=stored.digest)
+                if self.index_writer is not None:
+                    self.index_writer.set_validators(validators)
+                else:
+                    self.store.set_validators(validators)
 
     def _dedupable(self, body: bytes) -> bool:
         return self.config.dedupe and len(body) >= max(1, self.config.dedupe_min_size)
@@ -414,15 +431,21 @@ class WarcCaptureExtension:
             return None
         if response.status == 304:
             validators = self.store.validators(request.url)
-            original = self.store.payload_record(validators.digest) if validators is not None else None
+            original = self._payload_record(validators.digest) if validators is not None else None
             if original is None:
                 self.stats.inc_value("warc/not_modified_unknown")  # a 304 we did not ask for: keep it as is
                 return None
             return Revisit(REVISIT_NOT_MODIFIED, original)
         if not self._dedupable(response.body):
             return None
-        original = self.store.payload_record(digest)
+        original = self._payload_record(digest)
         return Revisit(REVISIT_IDENTICAL_PAYLOAD, original) if original is not None else None
+
+    def _payload_record(self, digest: str) -> PayloadRecord | None:
+        if self.index_writer is not None:
+            return self.index_writer.payload_record(digest)
+        assert self.store is not None
+        return self.store.payload_record(digest)
 
     def _write_dom(self, response: Response, request: Request) -> None:
         """A rendered page as a `resource` record (urn:dom:URL): a DOM is not what any server sent."""

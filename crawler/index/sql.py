@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     cast,
     create_engine,
     event,
@@ -310,6 +311,14 @@ archive_files = Table(
 )
 
 
+# Statements run per response or per picture, built once: SQLAlchemy then skips building and hashing
+# them again (its compiled cache is keyed by a hash of the statement's structure).
+_PAYLOAD_BY_DIGEST = select(payload_digests).where(payload_digests.c.digest == bindparam("digest"))
+_MEDIA_BY_POST_URL = (select(media).join(post_media, post_media.c.media_id == media.c.id)
+                      .where(post_media.c.url == bindparam("url")).limit(1))
+_MEDIA_BY_FIRST_URL = select(media).where(media.c.first_url == bindparam("url")).limit(1)
+
+
 def _url_key(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
@@ -580,12 +589,10 @@ class SqlIndexStore:
 
     def media_at(self, url: str) -> StoredMedia | None:
         """The picture archived from an image URL in an earlier crawl, if any."""
-        query = (select(media).join(post_media, post_media.c.media_id == media.c.id)
-                 .where(post_media.c.url == url).limit(1))
         with self.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
+            row = conn.execute(_MEDIA_BY_POST_URL, {"url": url}).mappings().first()
             if row is None:
-                row = conn.execute(select(media).where(media.c.first_url == url).limit(1)).mappings().first()
+                row = conn.execute(_MEDIA_BY_FIRST_URL, {"url": url}).mappings().first()
         if row is None:
             return None
         return StoredMedia(sha256=row["sha256"], path=row["path"], media_type=row["media_type"], width=row["width"],
@@ -814,12 +821,22 @@ class SqlIndexStore:
     def payload_record(self, digest: str) -> PayloadRecord | None:
         """The response record that holds this payload in full, if one was archived."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(payload_digests).where(payload_digests.c.digest == digest)).mappings().first()
+            row = conn.execute(_PAYLOAD_BY_DIGEST, {"digest": digest}).mappings().first()
         if row is None:
             return None
         return PayloadRecord(digest=row["digest"], url=row["url"], captured_at=row["captured_at"],
                              record_id=row["record_id"], warc_file=row["warc_file"], offset=row["offset"],
                              length=row["length"])
+
+    def add_payload_records(self, records: list[PayloadRecord]) -> None:
+        """Remember payloads archived in full, in one transaction; a digest already there (another
+        writer got there first) keeps its row."""
+        if not records:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(_insert_ignore(conn, payload_digests), [
+                {"digest": r.digest, "url": r.url, "captured_at": r.captured_at, "record_id": r.record_id,
+                 "warc_file": r.warc_file, "offset": r.offset, "length": r.length} for r in records])
 
     def add_payload_record(self, record: PayloadRecord) -> bool:
         """Remember a payload archived in full; False when another writer got there first."""

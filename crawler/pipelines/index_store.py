@@ -7,8 +7,10 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.index import IndexStore, index_url_for, open_index_store
+from crawler.index import IndexStore, index_url_for
+from crawler.index.writer import IndexWriter, release, shared_writer
 from crawler.items import PostItem
 from crawler.settings import data_dir
 
@@ -16,18 +18,25 @@ logger = logging.getLogger(__name__)
 
 
 class IndexStorePipeline:
-    def __init__(self, store: IndexStore, stats: Any) -> None:
+    """Upserts run on the index's writer thread (story assignment is the costliest step of a post),
+    one at a time in the order items arrive; without a writer (tests), right here."""
+
+    def __init__(self, store: IndexStore, stats: Any, writer: IndexWriter | None = None) -> None:
         self.store = store
         self.stats = stats
+        self.writer = writer
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexStorePipeline:
         url = index_url_for(data_dir(crawler.settings.get("FEEDARCHIVER_DATA")), crawler.settings.get("INDEX_URL"))
-        threshold = crawler.settings.getfloat("STORY_THRESHOLD")
-        return cls(open_index_store(url, story_threshold=threshold), crawler.stats)
+        writer = shared_writer(url, story_threshold=crawler.settings.getfloat("STORY_THRESHOLD"))
+        return cls(writer.store, crawler.stats, writer)
 
-    def process_item(self, item: PostItem) -> PostItem:
-        result = self.store.upsert_post(item)
+    async def process_item(self, item: PostItem) -> PostItem:
+        if self.writer is None:
+            result = self.store.upsert_post(item)
+        else:
+            result = await maybe_deferred_to_future(self.writer.submit(self.store.upsert_post, item))
         self.stats.inc_value(f"dedupe/{result.outcome}")
         if result.story_outcome and result.story_outcome != "same":
             self.stats.inc_value(f"stories/{result.story_outcome}")
@@ -43,5 +52,11 @@ class IndexStorePipeline:
                      result.story_id, result.story_outcome)
         return item
 
-    def close_spider(self) -> None:
-        self.store.close()
+    async def close_spider(self) -> None:
+        if self.writer is None:
+            self.store.close()
+            return
+        try:
+            await maybe_deferred_to_future(self.writer.drain())
+        finally:
+            release(self.writer)
