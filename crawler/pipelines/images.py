@@ -240,7 +240,8 @@ class ImageArchivePipeline:
 
     async def _archive_here(self, url: str, referer: str | None) -> ImageOutcome:
         """A picture an earlier crawl archived from this URL (and the store still has) is not fetched again."""
-        stored = self.index.media_at(url) if self.index is not None else None
+        # A read in a thread: the index is a database file, and the reactor has downloads to move.
+        stored = await asyncio.to_thread(self.index.media_at, url) if self.index is not None else None
         if stored is not None and await asyncio.to_thread(self.store.has, stored.path, stored.size):
             self.stats.inc_value("images/archived_before")
             return ImageOutcome(url, media=MediaRef(
