@@ -3,14 +3,16 @@ real PostgreSQL (a database of its own per test run)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from crawler.index import SqlIndexStore, Validators
+from crawler.index.writer import IndexWriter
 from crawler.warc import PayloadRecord
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -69,3 +71,42 @@ def test_archive_files_stay_pending_until_uploaded(store: SqlIndexStore) -> None
     assert [f.name for f in store.archived_files(pending=True)] == ["a.cdxj"]
     (done,) = [f for f in store.archived_files() if f.name == "a.warc.gz"]
     assert done.uploaded_to == "s3://b/warc/a.warc.gz" and done.deleted_locally and done.last_error is None
+
+
+# -- the writer thread: batches, answers from memory, writes everything before it closes -------------
+
+
+class InlineReactor:
+    """Delivers the writer's results on its own thread; the tests need no running reactor."""
+
+    def callFromThread(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
+        fn(*args, **kwargs)
+
+    def addSystemEventTrigger(self, *args: object) -> None:
+        pass
+
+
+def test_the_writer_answers_for_queued_digests_and_writes_them_in_one_batch(store: SqlIndexStore) -> None:
+    writer = IndexWriter(store, reactor=InlineReactor())
+    gate = threading.Event()
+    writer.submit(gate.wait)  # the thread is busy: what follows stays queued
+    first, other = payload("sha1:AAAA", 1), payload("sha1:BBBB", 2)
+    writer.add_payload_record(first)
+    writer.add_payload_record(payload("sha1:AAAA", 3))  # the same payload again: the first record stays
+    writer.add_payload_record(other)
+    assert store.payload_record("sha1:AAAA") is None  # not in the database yet ...
+    assert writer.payload_record("sha1:AAAA") == first  # ... but a revisit of it all the same
+    gate.set()
+    writer.close()  # writes what is queued before it returns
+    assert store.payload_records() == [first, other]
+    assert writer.batches == 1
+    assert writer.payload_record("sha1:AAAA") == first  # now from the database
+
+
+def test_a_digest_another_writer_indexed_first_keeps_its_row(store: SqlIndexStore) -> None:
+    winner = payload("sha1:CCCC", 1)
+    writer = IndexWriter(store, reactor=InlineReactor())
+    store.add_payload_record(winner)  # another crawler process
+    writer.add_payload_record(payload("sha1:CCCC", 2))
+    writer.close()
+    assert store.payload_records() == [winner]

@@ -36,8 +36,9 @@ T = TypeVar("T")
 class IndexWriter:
     """The writer thread of one index; get it with `shared_writer`, give it back with `release`."""
 
-    def __init__(self, store: SqlIndexStore) -> None:
+    def __init__(self, store: SqlIndexStore, reactor: Any = None) -> None:
         self.store = store
+        self._reactor = reactor  # None: Twisted's installed reactor
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="index-writer")
         self._started = False
         self._lock = threading.Lock()
@@ -52,9 +53,9 @@ class IndexWriter:
     def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Deferred[T]:
         """Run ``fn`` on the writer thread after everything submitted before it; the result comes back
         on the reactor thread."""
-        from twisted.internet import reactor as installed
-
-        reactor: Any = installed  # twisted's interfaces type their methods without `self`
+        reactor: Any = self._reactor  # Any: Twisted's interfaces type their methods without `self`
+        if reactor is None:
+            from twisted.internet import reactor
         if not self._started:
             self._pool.start()
             self._started = True
