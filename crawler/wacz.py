@@ -3,10 +3,13 @@ ReplayWeb.page opens as is (https://specs.webrecorder.net/wacz/1.1.1/)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import heapq
 import json
 import os
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,14 +43,36 @@ def _resource(path: str, data_hash: str, size: int) -> dict[str, object]:
     return {"name": name, "path": path, "hash": f"sha256:{data_hash}", "bytes": size}
 
 
+def _sorted_lines(cdxj: Path, scratch: Path) -> Path:
+    """One WARC's index lines as the package writes them, sorted, in a scratch file."""
+    lines = sorted(f"{line.urlkey} {line.timestamp} {json.dumps(line.fields, ensure_ascii=False)}\n"
+                   for line in read_cdxj(cdxj))
+    sorted_path = scratch / f"{len(list(scratch.iterdir()))}.cdx"
+    sorted_path.write_text("".join(lines), encoding="utf-8")
+    return sorted_path
+
+
+def _write_index(wacz: zipfile.ZipFile, entry: zipfile.ZipInfo, cdxj_files: list[Path],
+                 scratch: Path) -> dict[str, object]:
+    """indexes/index.cdx: every line of every WARC's index in one sorted order, merged from per-WARC
+    sorted runs and streamed into the package, so memory holds one WARC's index, not the crawl's."""
+    runs = [_sorted_lines(path, scratch) for path in cdxj_files]
+    digest, size = hashlib.sha256(), 0
+    with contextlib.ExitStack() as stack, wacz.open(entry, "w", force_zip64=True) as dst:
+        readers = [stack.enter_context(open(run, encoding="utf-8", newline="")) for run in runs]
+        # Equal lines are equal bytes, so the merge writes exactly what sorting all lines at once would.
+        for line in heapq.merge(*readers):
+            data = line.encode("utf-8")
+            digest.update(data)
+            size += len(data)
+            dst.write(data)
+    return _resource(entry.filename, digest.hexdigest(), size)
+
+
 def write_wacz(target: Path, warcs: list[Path], cdxj_files: list[Path], pages: list[WaczPage], *,
                title: str, software: str, description: str = "") -> Path:
     """Package ``warcs`` (with their indexes) and ``pages`` into ``target``; written aside, then renamed."""
     now = datetime.now(UTC)
-    lines = sorted(
-        f"{line.urlkey} {line.timestamp} {json.dumps(line.fields, ensure_ascii=False)}\n"
-        for path in cdxj_files for line in read_cdxj(path)
-    )
     page_lines = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}) + "\n"]
     seen: set[tuple[str, str]] = set()
     for page in pages:
@@ -61,7 +86,8 @@ def write_wacz(target: Path, warcs: list[Path], cdxj_files: list[Path], pages: l
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     try:
-        with zipfile.ZipFile(tmp, "w", allowZip64=True) as wacz:
+        with tempfile.TemporaryDirectory(prefix=".cdx-", dir=target.parent) as scratch, \
+                zipfile.ZipFile(tmp, "w", allowZip64=True) as wacz:
             for warc in warcs:
                 path = f"archive/{warc.name}"
                 digest, size = hashlib.sha256(), 0
@@ -72,10 +98,11 @@ def write_wacz(target: Path, warcs: list[Path], cdxj_files: list[Path], pages: l
                         size += len(chunk)
                         dst.write(chunk)
                 resources.append(_resource(path, digest.hexdigest(), size))
-            for path, text in (("indexes/index.cdx", "".join(lines)), ("pages/pages.jsonl", "".join(page_lines))):
-                data = text.encode("utf-8")
-                wacz.writestr(_entry(path, now, compress=True), data)
-                resources.append(_resource(path, hashlib.sha256(data).hexdigest(), len(data)))
+            resources.append(_write_index(wacz, _entry("indexes/index.cdx", now, compress=True), cdxj_files,
+                                          Path(scratch)))
+            data = "".join(page_lines).encode("utf-8")
+            wacz.writestr(_entry("pages/pages.jsonl", now, compress=True), data)
+            resources.append(_resource("pages/pages.jsonl", hashlib.sha256(data).hexdigest(), len(data)))
             package: dict[str, object] = {
                 "profile": "data-package",
                 "resources": resources,

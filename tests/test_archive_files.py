@@ -136,3 +136,30 @@ def test_verify_reports_missing_warcs_stale_references_and_bad_media(crawl: Craw
 def test_verify_on_a_missing_directory_is_one_clear_line(tmp_path: Path) -> None:
     result = run_cli("verify", "--data", str(tmp_path / "absent"))
     assert result.returncode == 2 and result.stderr.strip().startswith("feedarchiver: no data directory")
+
+
+def test_the_package_index_merges_every_warc_index_in_one_sorted_order(crawl: Crawl, tmp_path: Path) -> None:
+    """indexes/index.cdx is streamed from per-WARC sorted runs: the same bytes as sorting every line."""
+    from crawler.cdxj import read_cdxj
+    from crawler.wacz import write_wacz
+
+    cdxj_files = sorted((crawl.data / "indexes").glob("*.cdxj"))
+    # The crawl's indexes, plus each split in two with its halves swapped: runs that interleave.
+    runs = []
+    for n, path in enumerate(cdxj_files):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        for half, part in enumerate((lines[len(lines) // 2:], lines[:len(lines) // 2])):
+            run = tmp_path / f"{n}-{half}.cdxj"
+            run.write_text("".join(part), encoding="utf-8")
+            runs.append(run)
+    target = write_wacz(tmp_path / "out" / "merged.wacz", [], runs, [], title="t", software="s")
+    expected = sorted(f"{line.urlkey} {line.timestamp} {json.dumps(line.fields, ensure_ascii=False)}\n"
+                      for path in cdxj_files for line in read_cdxj(path))
+    with zipfile.ZipFile(target) as wacz:
+        index = wacz.read("indexes/index.cdx").decode("utf-8")
+        resource = next(r for r in json.loads(wacz.read("datapackage.json"))["resources"]
+                        if r["path"] == "indexes/index.cdx")
+    assert expected and index == "".join(expected)
+    assert resource["bytes"] == len(index.encode("utf-8"))
+    assert resource["hash"] == "sha256:" + hashlib.sha256(index.encode("utf-8")).hexdigest()
+    assert not list((tmp_path / "out").glob(".cdx-*")), "scratch runs are removed"
