@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,15 +40,22 @@ def cdxj_name(warc_name: str) -> str:
     return warc_name.removesuffix(".gz").removesuffix(".warc") + ".cdxj"
 
 
+_INDEX = ("import sys; from cdxj_indexer.main import write_cdx_index; "
+          "write_cdx_index(sys.argv[1], [sys.argv[2]], {'sort': True, 'post_append': True})")
+
+
 def write_cdxj(warc: Path, directory: Path) -> Path:
     """Index one WARC into ``directory/NAME.cdxj`` (sorted; POST bodies appended to the key, as pywb does)."""
-    from cdxj_indexer.main import write_cdx_index
-
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / cdxj_name(warc.name)
     tmp = target.with_name(f".{target.name}.tmp")
     try:
-        write_cdx_index(str(tmp), [str(warc)], {"sort": True, "post_append": True})
+        # In a child process: indexing a WARC of a gigabyte decompresses all of it and sorts ~100,000
+        # lines (cdxj-indexer holds up to 32 MB of them at once), CPU and memory a crawler should not carry.
+        result = subprocess.run([sys.executable, "-c", _INDEX, str(tmp), str(warc)], capture_output=True,
+                                text=True, check=False)
+        if result.returncode:
+            raise OSError(f"cdxj-indexer failed on {warc.name}: {result.stderr.strip()[-2000:]}")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)

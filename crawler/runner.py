@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +86,16 @@ def scrapy_settings(app: AppConfig, data_dir: Path, log_level: str = "WARNING") 
     return settings
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def spiders_by_kind(settings: Settings) -> dict[str, type]:
     loader = SpiderLoader.from_settings(settings)
     found: dict[str, type] = {}
@@ -112,6 +124,21 @@ class CrawlRunner:
         for name, value in (overrides or {}).items():
             self.settings.set(name, value, priority="cmdline")
 
+    def _queue_dirs(self, kinds: list[str]) -> dict[str, Path]:
+        """A scratch JOBDIR per crawler, so Scrapy's scheduler keeps its queue on disk (pickled requests)
+        rather than in memory: one feed of 20,000 entries would otherwise hold 20,000 requests in RAM.
+        Not with a shared frontier (scrapy-redis keeps it in Redis) nor when a JOBDIR is set (a
+        resumable crawl). Deleted after the crawl; a crashed crawl's are deleted by the next one."""
+        if self.settings.get("JOBDIR") or self.settings.get("SCHEDULER") != "scrapy.core.scheduler.Scheduler":
+            return {}
+        root = self.data_dir / "tmp"
+        root.mkdir(parents=True, exist_ok=True)
+        for stale in root.glob("queue-*"):
+            pid = stale.name.split("-")[-2]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+        return {kind: Path(tempfile.mkdtemp(prefix=f"queue-{kind}-{os.getpid()}-", dir=root)) for kind in kinds}
+
     def run(self, sources: list[SourceConfig]) -> CrawlReport:
         if not sources:
             raise ConfigError("no sources to crawl")
@@ -124,8 +151,13 @@ class CrawlRunner:
         process = CrawlerProcess(self.settings)
         crawlers = []
         failures: list[str] = []
+        queues = self._queue_dirs(list(groups))
         for kind, group in groups.items():
-            crawler = process.create_crawler(kinds[kind])
+            spidercls = kinds[kind]
+            if kind in queues:  # per crawler: a spider setting, on a subclass made for this run
+                custom = {**(getattr(spidercls, "custom_settings", None) or {}), "JOBDIR": str(queues[kind])}
+                spidercls = type(spidercls.__name__, (spidercls,), {"custom_settings": custom})
+            crawler = process.create_crawler(spidercls)
             crawlers.append(crawler)
             deferred = process.crawl(crawler, sources=group)
 
@@ -133,7 +165,11 @@ class CrawlRunner:
                 failures.append(f"{kind} crawl failed: {type(failure.value).__name__}: {failure.getErrorMessage()}")
 
             deferred.addErrback(failed)
-        process.start()
+        try:
+            process.start()
+        finally:
+            for directory in queues.values():
+                shutil.rmtree(directory, ignore_errors=True)
         if failures:
             raise CrawlError("; ".join(failures))
         report = CrawlReport()

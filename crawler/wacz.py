@@ -11,14 +11,16 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.cdxj import read_cdxj
+from crawler.cdxj import parse_cdxj
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20
+RUN_BYTES = 2 << 20  # index lines sorted in memory at once while packaging
 
 
 @dataclass(frozen=True)
@@ -43,25 +45,49 @@ def _resource(path: str, data_hash: str, size: int) -> dict[str, object]:
     return {"name": name, "path": path, "hash": f"sha256:{data_hash}", "bytes": size}
 
 
-def _sorted_lines(cdxj: Path, scratch: Path) -> Path:
-    """One WARC's index lines as the package writes them, sorted, in a scratch file."""
-    lines = sorted(f"{line.urlkey} {line.timestamp} {json.dumps(line.fields, ensure_ascii=False)}\n"
-                   for line in read_cdxj(cdxj))
-    sorted_path = scratch / f"{len(list(scratch.iterdir()))}.cdx"
-    sorted_path.write_text("".join(lines), encoding="utf-8")
-    return sorted_path
+def _sorted_runs(cdxj: Path, scratch: Path) -> list[Path]:
+    """One WARC's index lines as the package writes them, in sorted runs of at most RUN_BYTES each
+    (scratch files): a WARC of a gigabyte holds ~100,000 records, too many to sort in memory at once."""
+    runs: list[Path] = []
+    lines: list[str] = []
+    size = 0
+
+    def spill() -> None:
+        lines.sort()
+        run = scratch / f"{len(list(scratch.iterdir()))}.cdx"
+        run.write_text("".join(lines), encoding="utf-8")
+        runs.append(run)
+        lines.clear()
+
+    with open(cdxj, encoding="utf-8") as fh:
+        for line in parse_cdxj(fh):
+            lines.append(f"{line.urlkey} {line.timestamp} {json.dumps(line.fields, ensure_ascii=False)}\n")
+            size += len(lines[-1])
+            if size >= RUN_BYTES:
+                spill()
+                size = 0
+    if lines:
+        spill()
+    return runs
 
 
-def _write_index(wacz: zipfile.ZipFile, entry: zipfile.ZipInfo, cdxj_files: list[Path],
-                 scratch: Path) -> dict[str, object]:
-    """indexes/index.cdx: every line of every WARC's index in one sorted order, merged from per-WARC
-    sorted runs and streamed into the package, so memory holds one WARC's index, not the crawl's."""
-    runs = [_sorted_lines(path, scratch) for path in cdxj_files]
+def _page_lines(pages: list[WaczPage]) -> Iterator[str]:
+    yield json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}) + "\n"
+    seen: set[tuple[str, str]] = set()
+    for page in pages:
+        if (page.url, page.ts) in seen:
+            continue
+        seen.add((page.url, page.ts))
+        page_id = hashlib.sha1(f"{page.ts} {page.url}".encode()).hexdigest()[:20]
+        yield json.dumps({"id": page_id, "url": page.url, "ts": page.ts, "title": page.title},
+                         ensure_ascii=False) + "\n"
+
+
+def _write_lines(wacz: zipfile.ZipFile, entry: zipfile.ZipInfo, lines: Iterable[str]) -> dict[str, object]:
+    """Stream text lines into a package entry; its resource record (hash, size) as written."""
     digest, size = hashlib.sha256(), 0
-    with contextlib.ExitStack() as stack, wacz.open(entry, "w", force_zip64=True) as dst:
-        readers = [stack.enter_context(open(run, encoding="utf-8", newline="")) for run in runs]
-        # Equal lines are equal bytes, so the merge writes exactly what sorting all lines at once would.
-        for line in heapq.merge(*readers):
+    with wacz.open(entry, "w", force_zip64=True) as dst:
+        for line in lines:
             data = line.encode("utf-8")
             digest.update(data)
             size += len(data)
@@ -69,19 +95,21 @@ def _write_index(wacz: zipfile.ZipFile, entry: zipfile.ZipInfo, cdxj_files: list
     return _resource(entry.filename, digest.hexdigest(), size)
 
 
+def _write_index(wacz: zipfile.ZipFile, entry: zipfile.ZipInfo, cdxj_files: list[Path],
+                 scratch: Path) -> dict[str, object]:
+    """indexes/index.cdx: every line of every WARC's index in one sorted order, merged from sorted runs
+    and streamed into the package: memory holds one run, whatever the size of the crawl."""
+    runs = [run for path in cdxj_files for run in _sorted_runs(path, scratch)]
+    with contextlib.ExitStack() as stack:
+        readers = [stack.enter_context(open(run, encoding="utf-8", newline="")) for run in runs]
+        # Equal lines are equal bytes, so the merge writes exactly what sorting all lines at once would.
+        return _write_lines(wacz, entry, heapq.merge(*readers))
+
+
 def write_wacz(target: Path, warcs: list[Path], cdxj_files: list[Path], pages: list[WaczPage], *,
                title: str, software: str, description: str = "") -> Path:
     """Package ``warcs`` (with their indexes) and ``pages`` into ``target``; written aside, then renamed."""
     now = datetime.now(UTC)
-    page_lines = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}) + "\n"]
-    seen: set[tuple[str, str]] = set()
-    for page in pages:
-        if (page.url, page.ts) in seen:
-            continue
-        seen.add((page.url, page.ts))
-        page_id = hashlib.sha1(f"{page.ts} {page.url}".encode()).hexdigest()[:20]
-        page_lines.append(json.dumps({"id": page_id, "url": page.url, "ts": page.ts, "title": page.title},
-                                     ensure_ascii=False) + "\n")
     resources: list[dict[str, object]] = []
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
@@ -100,9 +128,7 @@ def write_wacz(target: Path, warcs: list[Path], cdxj_files: list[Path], pages: l
                 resources.append(_resource(path, digest.hexdigest(), size))
             resources.append(_write_index(wacz, _entry("indexes/index.cdx", now, compress=True), cdxj_files,
                                           Path(scratch)))
-            data = "".join(page_lines).encode("utf-8")
-            wacz.writestr(_entry("pages/pages.jsonl", now, compress=True), data)
-            resources.append(_resource("pages/pages.jsonl", hashlib.sha256(data).hexdigest(), len(data)))
+            resources.append(_write_lines(wacz, _entry("pages/pages.jsonl", now, compress=True), _page_lines(pages)))
             package: dict[str, object] = {
                 "profile": "data-package",
                 "resources": resources,

@@ -138,10 +138,13 @@ def test_verify_on_a_missing_directory_is_one_clear_line(tmp_path: Path) -> None
     assert result.returncode == 2 and result.stderr.strip().startswith("feedarchiver: no data directory")
 
 
-def test_the_package_index_merges_every_warc_index_in_one_sorted_order(crawl: Crawl, tmp_path: Path) -> None:
-    """indexes/index.cdx is streamed from per-WARC sorted runs: the same bytes as sorting every line."""
+def test_the_package_index_merges_every_warc_index_in_one_sorted_order(crawl: Crawl, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """indexes/index.cdx is merged from sorted runs and streamed: the same bytes as sorting every line."""
     from crawler.cdxj import read_cdxj
     from crawler.wacz import write_wacz
+
+    monkeypatch.setattr("crawler.wacz.RUN_BYTES", 2000)  # many small runs per WARC index
 
     cdxj_files = sorted((crawl.data / "indexes").glob("*.cdxj"))
     # The crawl's indexes, plus each split in two with its halves swapped: runs that interleave.

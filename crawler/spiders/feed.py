@@ -10,7 +10,7 @@ the WARC and its entries are followed as usual; if it cannot be read, the feed i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ class FeedSpider(SourceSpider):
         content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
         return body, content_type or ""
 
-    def parse_feed(self, response: Response, source: SourceConfig) -> Iterator[PostItem | Request]:
+    async def parse_feed(self, response: Response, source: SourceConfig) -> AsyncIterator[PostItem | Request]:
         body = response.body
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         if response.status == 304:
@@ -90,7 +90,9 @@ class FeedSpider(SourceSpider):
             self.crawler.stats.inc_value("feed/not_modified")
             self.logger.debug("[%s] feed %s not modified: reading the archived copy", source.name, response.url)
             body, content_type = archived
-        parsed = parse_feed(body, content_type)
+        # In the worker pool: a feed of thousands of entries takes seconds of CPU, and feedparser's whole
+        # document tree (tens of MB) lives and dies there instead of in the crawler.
+        parsed = await self.cpu.run(parse_feed, body, content_type)
         if parsed.error:
             # Recovered entries are still followed; the broken feed is still an error for the operator.
             self.count_error(source, "feed_malformed", "%s: %s (%d entries recovered)", response.url,
