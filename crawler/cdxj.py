@@ -4,13 +4,14 @@ that pywb, py-wacz and browsertrix-crawler share, so replay tools read them as t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from crawler.files import written_aside
 
 
 @dataclass(frozen=True)
@@ -48,19 +49,13 @@ def write_cdxj(warc: Path, directory: Path) -> Path:
     """Index one WARC into ``directory/NAME.cdxj`` (sorted; POST bodies appended to the key, as pywb does)."""
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / cdxj_name(warc.name)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
+    with written_aside(target) as tmp:
         # In a child process: indexing a WARC of a gigabyte decompresses all of it and sorts ~100,000
         # lines (cdxj-indexer holds up to 32 MB of them at once), CPU and memory a crawler should not carry.
         result = subprocess.run([sys.executable, "-c", _INDEX, str(tmp), str(warc)], capture_output=True,
                                 text=True, check=False)
         if result.returncode:
             raise OSError(f"cdxj-indexer failed on {warc.name}: {result.stderr.strip()[-2000:]}")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     return target
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -20,3 +22,17 @@ def replace_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def written_aside(path: Path) -> Iterator[Path]:
+    """For files written by other code (a zip, a child process): yields a temporary path beside ``path``;
+    once the block succeeds it is fsynced and renamed over ``path``, and on failure it is removed."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.cdxj import parse_cdxj
+from crawler.files import written_aside
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20
@@ -112,41 +113,36 @@ def write_wacz(target: Path, warcs: list[Path], cdxj_files: list[Path], pages: l
     now = datetime.now(UTC)
     resources: list[dict[str, object]] = []
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        with tempfile.TemporaryDirectory(prefix=".cdx-", dir=target.parent) as scratch, \
-                zipfile.ZipFile(tmp, "w", allowZip64=True) as wacz:
-            for warc in warcs:
-                path = f"archive/{warc.name}"
-                digest, size = hashlib.sha256(), 0
-                with open(warc, "rb") as src, wacz.open(_entry(path, now, compress=False), "w",
-                                                       force_zip64=True) as dst:
-                    while chunk := src.read(_CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        dst.write(chunk)
-                resources.append(_resource(path, digest.hexdigest(), size))
-            resources.append(_write_index(wacz, _entry("indexes/index.cdx", now, compress=True), cdxj_files,
-                                          Path(scratch)))
-            resources.append(_write_lines(wacz, _entry("pages/pages.jsonl", now, compress=True), _page_lines(pages)))
-            package: dict[str, object] = {
-                "profile": "data-package",
-                "resources": resources,
-                "title": title,
-                "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "wacz_version": WACZ_VERSION,
-                "software": software,
-            }
-            if description:
-                package["description"] = description
-            package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
-            wacz.writestr(_entry("datapackage.json", now, compress=True), package_bytes)
-            digest_doc = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
-            wacz.writestr(_entry("datapackage-digest.json", now, compress=True),
-                          json.dumps(digest_doc, indent=2).encode("utf-8"))
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Exits run in reverse: the zip is closed, the scratch runs removed, then the package renamed in place.
+    with written_aside(target) as tmp, \
+            tempfile.TemporaryDirectory(prefix=".cdx-", dir=target.parent) as scratch, \
+            zipfile.ZipFile(tmp, "w", allowZip64=True) as wacz:
+        for warc in warcs:
+            path = f"archive/{warc.name}"
+            digest, size = hashlib.sha256(), 0
+            with open(warc, "rb") as src, wacz.open(_entry(path, now, compress=False), "w",
+                                                   force_zip64=True) as dst:
+                while chunk := src.read(_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    dst.write(chunk)
+            resources.append(_resource(path, digest.hexdigest(), size))
+        resources.append(_write_index(wacz, _entry("indexes/index.cdx", now, compress=True), cdxj_files,
+                                      Path(scratch)))
+        resources.append(_write_lines(wacz, _entry("pages/pages.jsonl", now, compress=True), _page_lines(pages)))
+        package: dict[str, object] = {
+            "profile": "data-package",
+            "resources": resources,
+            "title": title,
+            "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "wacz_version": WACZ_VERSION,
+            "software": software,
+        }
+        if description:
+            package["description"] = description
+        package_bytes = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
+        wacz.writestr(_entry("datapackage.json", now, compress=True), package_bytes)
+        digest_doc = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+        wacz.writestr(_entry("datapackage-digest.json", now, compress=True),
+                      json.dumps(digest_doc, indent=2).encode("utf-8"))
     return target
