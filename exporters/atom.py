@@ -33,7 +33,7 @@ from crawler.index import ChangedScopes, EntryHead, FeedScope, IndexStore, Store
 from crawler.snapshots import PREFIX as SNAPSHOT_PREFIX
 from crawler.snapshots import snapshot_ref, snapshot_url
 from crawler.text import clean_xml_text
-from exporters.feedset import digest, newest_first
+from exporters.feedset import Feed, digest, main_feeds, newest_first
 from exporters.publish import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -223,18 +223,15 @@ class AtomExporter:
             changed = None
         state: dict[str, str] = {}
         unchanged: list[Path] = []
-        feeds = [("all", self.config.title, "feeds/all", FeedScope(kind="story"))]
-        for name in self.store.feed_sources():
-            feeds.append((f"sources/{name}", f"{self.config.title}: {self.source_titles.get(name, name)}",
-                          f"feeds/source/{name}", FeedScope(kind="post", sources=(name,))))
+        feeds = main_feeds(self.store, self.config.title, self.source_titles)
         for levels, sources in category_levels(self.source_categories).items():
-            feeds.append(("categories/" + "/".join(_segment(c) for c in levels),
-                          f"{self.config.title}: {' / '.join(levels)}",
-                          "feeds/category/" + "/".join(quote(c, safe="") for c in levels),
-                          FeedScope(kind="story", sources=sources)))
+            feeds.append(Feed("categories/" + "/".join(_segment(c) for c in levels),
+                              f"{self.config.title}: {' / '.join(levels)}",
+                              "feeds/category/" + "/".join(quote(c, safe="") for c in levels),
+                              FeedScope(kind="story", sources=sources)))
         documents: list[AtomDocument] = []
         total: int | None = None
-        for stem, title, id_suffix, scope in feeds:
+        for stem, title, id_suffix, scope in ((f.stem, f.title, f.id_suffix, f.scope) for f in feeds):
             if changed is not None and not changed.affects(scope) and f"{stem}.atom" in previous:
                 kept = {rel: fp for rel, fp in previous.items() if _of_feed(rel, stem)}
                 state.update(kept)

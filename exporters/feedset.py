@@ -36,12 +36,23 @@ def digest(heads: Sequence[EntryHead]) -> str:
     return "|".join(f"{h.key}:{h.id}:{h.revision}" for h in heads)
 
 
-def load(store: IndexStore, kind: Literal["story", "post"], heads: Sequence[EntryHead],
-         tag_prefix: str) -> list[Entry]:
-    ids = [h.id for h in heads]
-    if kind == "story":
-        return [entry_for_story(story, tag_prefix) for story in store.load_stories(ids)]
-    return [entry_for(post, tag_prefix) for post in store.load_posts(ids)]
+@dataclass(frozen=True)
+class Feed:
+    """One logical feed: where its documents go, its title and atom:id, and what it lists."""
+
+    stem: str  # path under DATA/feeds without extension: "all", "sources/NAME"
+    title: str
+    id_suffix: str  # the feed's tag: specific part, e.g. "feeds/all"
+    scope: FeedScope
+
+
+def main_feeds(store: IndexStore, feed_title: str, source_titles: dict[str, str]) -> list[Feed]:
+    """all (one entry per story) and one feed per source that has posts (every format has these)."""
+    feeds = [Feed("all", feed_title, "feeds/all", FeedScope(kind="story"))]
+    for name in store.feed_sources():
+        feeds.append(Feed(f"sources/{name}", f"{feed_title}: {source_titles.get(name, name)}",
+                          f"feeds/source/{name}", FeedScope(kind="post", sources=(name,))))
+    return feeds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,8 +71,10 @@ class FeedPlan:
                               f"{digest(self.heads)}".encode()).hexdigest()
 
     def spec(self, store: IndexStore, app: AppConfig) -> FeedSpec:
-        return FeedSpec(stem=self.stem, title=self.title, id_suffix=self.id_suffix,
-                        entries=load(store, self.kind, self.heads, tag_prefix(app)))
+        ids, prefix = [h.id for h in self.heads], tag_prefix(app)
+        entries = ([entry_for_story(story, prefix) for story in store.load_stories(ids)] if self.kind == "story"
+                   else [entry_for(post, prefix) for post in store.load_posts(ids)])
+        return FeedSpec(stem=self.stem, title=self.title, id_suffix=self.id_suffix, entries=entries)
 
 
 def tag_prefix(app: AppConfig) -> str:
@@ -75,23 +88,14 @@ def feed_plans(store: IndexStore, app: AppConfig, changed: ChangedScopes | None 
     second)."""
     length = app.settings.feed_length
     plans, kept = [], []
-    feeds = [("all", app.settings.feed_title, "feeds/all", FeedScope(kind="story"))]
-    for name in store.feed_sources():
-        title = app.sources[name].title if name in app.sources else name
-        feeds.append((f"sources/{name}", f"{app.settings.feed_title}: {title}", f"feeds/source/{name}",
-                      FeedScope(kind="post", sources=(name,))))
-    for stem, title, id_suffix, scope in feeds:
-        if changed is not None and not changed.affects(scope):
-            kept.append(stem)
+    titles = {name: source.title for name, source in app.sources.items()}
+    for feed in main_feeds(store, app.settings.feed_title, titles):
+        if changed is not None and not changed.affects(feed.scope):
+            kept.append(feed.stem)
             continue
-        plans.append(FeedPlan(stem=stem, title=title, id_suffix=id_suffix, kind=scope.kind,
-                              heads=newest_first(store.feed_newest(scope, length))))
+        plans.append(FeedPlan(stem=feed.stem, title=feed.title, id_suffix=feed.id_suffix, kind=feed.scope.kind,
+                              heads=newest_first(store.feed_newest(feed.scope, length))))
     return plans, kept
-
-
-def feed_specs(store: IndexStore, app: AppConfig) -> list[FeedSpec]:
-    """Every subscription document, loaded."""
-    return [plan.spec(store, app) for plan in feed_plans(store, app)[0]]
 
 
 def public_url(app: AppConfig, relative: str) -> str | None:

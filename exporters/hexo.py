@@ -96,17 +96,6 @@ class HexoExporter:
     def path_for(self, entry: Entry) -> Path:
         return self.config.posts_dir / f"{entry.key[:16]}.md"
 
-    def export(self, entries: list[Entry], source_titles: dict[str, str] | None = None) -> list[tuple[Path, bool]]:
-        """Write one file per entry (unchanged files are left alone); returns (path, changed) pairs."""
-        titles = source_titles or {}
-        results = []
-        for entry in entries:
-            title = titles.get(entry.sources[0]) if entry.sources else None
-            path = self.path_for(entry)
-            results.append((path, write_atomic(path, self.render(entry, title).encode("utf-8"))))
-        logger.info("Hexo: %d posts, %d written", len(results), sum(changed for _, changed in results))
-        return results
-
     def export_index(self, store: IndexStore, revision: int, tag_prefix: str,
                      source_titles: dict[str, str] | None = None) -> list[tuple[Path, bool]]:
         """One post per story. Only stories stamped past the last export's index revision are read and
