@@ -225,3 +225,20 @@ def test_feeds_without_changed_entries_are_not_laid_out(index_url: str, app: App
         (data / "feeds" / ".export-state-index.json").unlink()
         again = export(store, app, data)
         assert not [p for p in again.written if "gamma" in p.name or "丙" in str(p)]
+
+
+def test_damaged_export_state_means_a_full_check_not_a_failure(index_url: str, app: AppConfig,
+                                                               tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with counting_store(index_url) as store:
+        for n, page in enumerate(PAGES):
+            store.upsert_post(item(f"http://alpha.example/{n}", text_of(page), source="alpha"))
+        export(store, app, data)
+        before = {p: p.read_bytes() for p in (data / "feeds").rglob("*.atom")}
+        for state in [*(data / "feeds").glob(".export-state*.json"), data / "hexo" / ".export-state.json"]:
+            state.write_bytes(b"\x00{not json")
+        again = export(store, app, data)
+        assert not again.up_to_date and again.written == [], "everything checked again, nothing differs"
+        assert {p: p.read_bytes() for p in (data / "feeds").rglob("*.atom")} == before
+        assert len(hexo_posts(data)) == 5
+        assert export(store, app, data).up_to_date, "the state is whole again"
