@@ -431,7 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
 
-    p = add("serve", cmd_serve, "serve DATA/feeds and DATA/media over HTTP, and per-source health at /health")
+    p = add("serve", cmd_serve, "serve DATA/feeds and DATA/media over HTTP, archived pages at "
+                                "/web/TIMESTAMP/URL, per-source health at /health")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
