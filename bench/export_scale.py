@@ -27,9 +27,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.config import load_config
+from crawler.content.text import content_hash
 from crawler.index import SqlIndexStore, StoredPost, StoredStory
 from crawler.items import PostItem
-from crawler.text import content_hash
 from exporters import export_all
 
 SOURCES = {f"src{n}": ["新媒体", f"来源{n}", f"频道{n % 3}"] for n in range(5)}

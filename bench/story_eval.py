@@ -22,7 +22,7 @@ kinds of different stories are synthetic, each a story of its own that must not 
   digest     a news round-up made of the first paragraphs of three stories
 
 Each post is labelled with its story. Two numbers are reported: the pair classifier
-(``crawler.neardup.similarity`` score >= threshold, for every pair) and the index store's clustering
+(``crawler.content.neardup.similarity`` score >= threshold, for every pair) and the index store's clustering
 (every post upserted into a fresh SQLite index in a shuffled order; pairs in one story cluster).
 
     .venv/bin/python bench/story_eval.py [--threshold T] [--seed N] [--check] [--postgres URL]
@@ -51,11 +51,11 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawler.content.encoding import decode_html  # noqa: E402
+from crawler.content.extract import extract_article  # noqa: E402
+from crawler.content.neardup import DEFAULT_THRESHOLD, similarity  # noqa: E402
+from crawler.content.text import normalise_lines  # noqa: E402
 from crawler.demoweb import STORIES, DemoWeb  # noqa: E402
-from crawler.encoding import decode_html  # noqa: E402
-from crawler.extract import extract_article  # noqa: E402
-from crawler.neardup import DEFAULT_THRESHOLD, similarity  # noqa: E402
-from crawler.text import normalise_lines  # noqa: E402
 
 TARGET_PRECISION = 0.99
 TARGET_RECALL = 0.95
@@ -257,9 +257,9 @@ def fresh_index(postgres: str | None) -> Iterator[str]:
 
 def cluster_in_store(docs: list[Doc], seed: int, threshold: float, postgres: str | None = None) -> list[str]:
     """Upsert every doc into a fresh index store in a shuffled order; returns each doc's story key."""
+    from crawler.content.text import content_hash
     from crawler.index import SqlIndexStore
     from crawler.items import PostItem
-    from crawler.text import content_hash
 
     order = list(range(len(docs)))
     random.Random(seed).shuffle(order)

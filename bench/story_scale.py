@@ -37,9 +37,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawler.content.text import content_hash  # noqa: E402
 from crawler.index import SqlIndexStore  # noqa: E402
 from crawler.items import PostItem  # noqa: E402
-from crawler.text import content_hash  # noqa: E402
 
 SITES = 200
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -200,9 +200,9 @@ def bulk_fill(url: str, count: int, variants: float, seed: int) -> None:
     """
     import hashlib
 
+    from crawler.content.neardup import MinHasher, line_key, shingles, template_candidates
+    from crawler.content.text import normalise_lines
     from crawler.index.stories import site_of
-    from crawler.neardup import MinHasher, line_key, shingles, template_candidates
-    from crawler.text import normalise_lines
 
     if not url.startswith("sqlite:///"):
         raise SystemExit("--bulk fills SQLite indexes only")

@@ -29,9 +29,9 @@ from warcio.statusandheaders import StatusAndHeaders
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawler.archive.warc import WarcFileWriter, payload_digest  # noqa: E402
 from crawler.demoweb import FEEDS, STORIES, DemoWeb  # noqa: E402
 from crawler.demoweb.images import IMAGES  # noqa: E402
-from crawler.warc import WarcFileWriter, payload_digest  # noqa: E402
 
 HANDLERS = ("response_downloaded", "item_scraped", "headers_received", "bytes_received", "request_left_downloader")
 
@@ -109,8 +109,8 @@ def crawl_share(web: DemoWeb, rounds: int) -> dict[str, float]:
 
 def time_publish(data: Path) -> float:
     """CPU seconds to index the crawl's WARCs (CDXJ) and package them (WACZ) again."""
-    from crawler.cdxj import write_cdxj
-    from crawler.wacz import write_wacz
+    from crawler.archive.cdxj import write_cdxj
+    from crawler.archive.wacz import write_wacz
 
     warcs = sorted((data / "warc").glob("*.warc.gz"))
     with tempfile.TemporaryDirectory() as tmp:

@@ -19,7 +19,7 @@ from crawler.errors import ExtractionError, FeedArchiverError
 from crawler.runner import CrawlReport
 
 if TYPE_CHECKING:
-    from crawler.extract import Article
+    from crawler.content.extract import Article
 
 logger = logging.getLogger(__name__)
 DEMO_BASE_PORT = 18700  # fixed demo web ports keep URLs, and so the index, stable between demo runs
@@ -144,8 +144,8 @@ def _snapshot_provider(app: AppConfig, data: Path) -> Callable[[str, str], Any]:
     server's threads (an SQLAlchemy engine is thread-safe); WARCs from DATA/warc, else archive storage."""
     import threading
 
-    from crawler.snapshots import Snapshot, SnapshotFinder, SnapshotNotFound
-    from crawler.storage import open_storage
+    from crawler.archive.snapshots import Snapshot, SnapshotFinder, SnapshotNotFound
+    from crawler.storage.remote import open_storage
     from schedules.health import open_existing_store
 
     lock = threading.Lock()
@@ -177,7 +177,7 @@ def _stored_jobs(app: AppConfig, data: Path) -> dict[str, Any]:
 
 
 def _serve_forever(data: Path, host: str, port: int, app: AppConfig | None = None) -> int:
-    from crawler.serve import make_server
+    from web.server import make_server
 
     server = make_server(data, host, port, health=_health_provider(app, data) if app is not None else None,
                          snapshots=_snapshot_provider(app, data) if app is not None else None)
@@ -310,9 +310,9 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from crawler.archive.verify import ArchiveVerifier
     from crawler.index import SqlIndexStore, index_url_for
-    from crawler.storage import open_storage
-    from crawler.verify import ArchiveVerifier
+    from crawler.storage.remote import open_storage
 
     app = load_config(args.config)
     data = _data_dir(args.data)
@@ -348,8 +348,8 @@ def _fetch_page(target: str, url: str | None) -> tuple[bytes, str | None, str]:
 
 
 def _extract(target: str, url: str | None, timezone: str) -> Article:
-    from crawler.encoding import decode_html
-    from crawler.extract import extract_article
+    from crawler.content.encoding import decode_html
+    from crawler.content.extract import extract_article
 
     body, content_type, page_url = _fetch_page(target, url)
     html, _ = decode_html(body, content_type)
@@ -374,8 +374,8 @@ def _site(article: Article) -> str | None:
 
 
 def cmd_same_story(args: argparse.Namespace) -> int:
-    from crawler.neardup import similarity
-    from crawler.text import normalise_lines
+    from crawler.content.neardup import similarity
+    from crawler.content.text import normalise_lines
 
     threshold = args.threshold if args.threshold is not None else load_config(args.config).settings.story_threshold
     if not 0 < threshold <= 1:

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from crawler.dates import DEFAULT_TZ, zone
+from crawler.content.dates import DEFAULT_TZ, zone
+from crawler.content.neardup import DEFAULT_THRESHOLD
 from crawler.errors import ConfigError
-from crawler.neardup import DEFAULT_THRESHOLD
 
 SOURCE_KINDS = ("feed", "list", "qutoutiao", "zaker")
 ImageReferer = Literal["page", "origin", "none"]
@@ -263,7 +263,7 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
         elif not isinstance(values[key], expected) or (expected is int and isinstance(values[key], bool)):
             raise ConfigError(f"setting {key} must be a {expected.__name__}, not {value!r}")
     settings = Settings(**values)
-    from crawler.ssrf import AddressPolicy
+    from crawler.net.policy import AddressPolicy
 
     AddressPolicy.parse(settings.allow_networks, settings.allow_hosts)  # a malformed entry: ConfigError
     if settings.feed_length < 1:
@@ -302,7 +302,7 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
 
 
 def _check_image_settings(settings: Settings) -> None:
-    from crawler.media import IMAGE_TYPES
+    from crawler.content.images import IMAGE_TYPES
 
     for key in ("image_max_bytes", "image_timeout"):
         if getattr(settings, key) < 1:
@@ -355,7 +355,7 @@ def _source(name: str, table: Any, origin: str) -> SourceConfig:
     categories = table.get("categories", [])
     if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
         raise ConfigError(f"{where}: categories must be a list of strings (group, source, channel)")
-    from crawler.sanitize import sanitise_text
+    from crawler.content.sanitize import sanitise_text
 
     # Categories name feed files and land in titles and Hexo front matter: plain text, one line.
     categories = [sanitise_text(c) for c in categories]

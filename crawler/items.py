@@ -20,6 +20,19 @@ class WarcRef(TypedDict):
     captured_at: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class PayloadRecord:
+    """A response record that holds a payload in full: what a revisit record refers to."""
+
+    digest: str
+    url: str
+    captured_at: str  # its WARC-Date
+    record_id: str
+    warc_file: str
+    offset: int
+    length: int
+
+
 class MediaRef(TypedDict):
     """One archived picture of a post: stored once by content under DATA/media."""
 

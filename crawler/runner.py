@@ -116,9 +116,9 @@ class CrawlRunner:
         if job:
             if not app.settings.redis_url:
                 raise ConfigError("--job shares a crawl through Redis: set redis_url in [settings]")
-            from crawler import distributed
+            from crawler.net import frontier
 
-            for name, value in distributed.scrapy_settings(app.settings.redis_url, job,
+            for name, value in frontier.scrapy_settings(app.settings.redis_url, job,
                                                            app.settings.redis_job_ttl).items():
                 self.settings.set(name, value, priority="cmdline")
         for name, value in (overrides or {}).items():

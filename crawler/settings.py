@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from crawler.neardup import DEFAULT_THRESHOLD
+from crawler.content.neardup import DEFAULT_THRESHOLD
 
 BOT_NAME = "feedarchiver"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -21,7 +21,7 @@ FEEDARCHIVER_DATA = os.environ.get("FEEDARCHIVER_DATA", "data")
 FEEDARCHIVER_CONFIG = os.environ.get("FEEDARCHIVER_CONFIG", "")
 # Index store URL; empty means sqlite:///DATA/index.sqlite3.
 INDEX_URL = os.environ.get("FEEDARCHIVER_INDEX_URL", "")
-# Similarity score (0..1, crawler/neardup.py) from which two posts are the same story.
+# Similarity score (0..1, crawler/content/neardup.py) from which two posts are the same story.
 STORY_THRESHOLD = float(os.environ.get("FEEDARCHIVER_STORY_THRESHOLD", DEFAULT_THRESHOLD))
 
 # Capture every exchange to WARC at the wire (WarcCaptureExtension).
@@ -80,7 +80,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 # 4xx/5xx reach the spider's errback as HttpError, so each failure is counted per source.
 HTTPERROR_ALLOW_ALL = False
 
-# SSRF guard (crawler/ssrf.py): nothing is fetched from loopback, private, link-local, multicast or
+# SSRF guard (crawler/net/ssrf.py): nothing is fetched from loopback, private, link-local, multicast or
 # reserved addresses, judged on the resolved address and on every redirect hop, except these.
 SSRF_GUARD_ENABLED = True
 # Networks (CIDR) the operator allows anyway (config: allow_networks).
@@ -88,7 +88,7 @@ SSRF_ALLOW_NETWORKS: list[str] = []
 # host:port pairs the operator allows anyway, on those ports only (config: allow_hosts).
 SSRF_ALLOW_HOSTS: list[str] = []
 # Judges every resolved address (Scrapy's caching resolver plus the guard).
-TWISTED_DNS_RESOLVER = "crawler.ssrf.GuardedResolver"
+TWISTED_DNS_RESOLVER = "crawler.net.ssrf.GuardedResolver"
 # Retry-After on 429/503 is honoured up to this many seconds (RetryAfterMiddleware).
 RETRY_AFTER_MAX = 300.0
 # Without Retry-After, a 429/503 holds its host back this many seconds, doubled per answer in a row.
@@ -121,10 +121,10 @@ SPIDER_MIDDLEWARES = {
 # Seconds a blocked source backs off; doubled for each block in a row (capped at a week).
 SOURCE_BLOCK_BACKOFF = 3600
 
-# Rendering for browser sources (crawler/browser.py): plain requests still go through Scrapy's handler.
+# Rendering for browser sources (crawler/net/browser.py): plain requests still go through Scrapy's handler.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.browser.BrowserDownloadHandler",
-    "https": "crawler.browser.BrowserDownloadHandler",
+    "http": "crawler.net.browser.BrowserDownloadHandler",
+    "https": "crawler.net.browser.BrowserDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 # Debian's Chromium (Playwright's own download cannot work offline); the CLI sets browser_executable.
@@ -138,14 +138,14 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Pages rendered at once per browser context: Chromium is heavy on a 2-core box.
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 
-# Holds every host to CONCURRENT_REQUESTS_PER_DOMAIN, pictures included (crawler/downloader.py).
-DOWNLOADER = "crawler.downloader.Downloader"
+# Holds every host to CONCURRENT_REQUESTS_PER_DOMAIN, pictures included (crawler/net/downloader.py).
+DOWNLOADER = "crawler.net.downloader.Downloader"
 EXTENSIONS = {
     "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
     "crawler.extensions.source_runs.SourceRunsExtension": 200,
     "crawler.extensions.progress.ProgressExtension": 300,
     "crawler.extensions.reactor_lag.ReactorLagExtension": 400,
-    "crawler.distributed.SharedFrontierExtension": 500,
+    "crawler.extensions.shared_frontier.SharedFrontierExtension": 500,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.sanitize.SanitizeHtmlPipeline": 100,

@@ -55,7 +55,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 echo "== ruff"
-"$VENV/bin/ruff" check crawler exporters schedules tests
+"$VENV/bin/ruff" check crawler exporters schedules web tests bench
 echo "== mypy"
 "$VENV/bin/mypy"
 echo "== pytest"

@@ -28,11 +28,11 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 import crawler
+from crawler.archive.snapshots import PREFIX as SNAPSHOT_PREFIX
+from crawler.archive.snapshots import snapshot_ref, snapshot_url
 from crawler.config import AppConfig
+from crawler.content.text import clean_xml_text
 from crawler.index import ChangedScopes, EntryHead, FeedScope, IndexStore, StoredPost, StoredStory
-from crawler.snapshots import PREFIX as SNAPSHOT_PREFIX
-from crawler.snapshots import snapshot_ref, snapshot_url
-from crawler.text import clean_xml_text
 from exporters.feedset import Feed, digest, main_feeds, newest_first
 from exporters.publish import write_atomic
 

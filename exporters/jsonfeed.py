@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import crawler
+from crawler.archive.snapshots import snapshot_url
 from crawler.config import AppConfig
-from crawler.snapshots import snapshot_url
 from exporters.feedset import FeedSpec, feed_path, public_url, tag_prefix
 from exporters.model import Entry
 from exporters.publish import write_atomic

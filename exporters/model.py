@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from crawler.archive.snapshots import snapshot_ref
+from crawler.content.text import clean_xml_text
 from crawler.index import StoredPost, StoredStory
 from crawler.items import WarcRef
-from crawler.snapshots import snapshot_ref
-from crawler.text import clean_xml_text
 
 SUMMARY_CHARS = 200
 
@@ -29,7 +29,7 @@ class Entry:
     categories: list[str] = field(default_factory=list)
     lead_image: str | None = None
     sources: list[str] = field(default_factory=list)
-    snapshot: WarcRef | None = None  # the archived page (crawler/snapshots.py): the capture of `alternate`
+    snapshot: WarcRef | None = None  # the archived page (crawler/archive/snapshots.py): the capture of `alternate`
 
 
 def entry_for(post: StoredPost, tag_prefix: str) -> Entry:

@@ -1,10 +1,19 @@
-"""Write published files atomically: a reader never sees half a feed."""
+"""Published files: written atomically (a reader never sees half a feed), and the content types and
+caching they are served with, by `serve` and from a feeds_store bucket alike."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.files import replace_atomically
+from crawler.storage.files import replace_atomically
+
+CONTENT_TYPES = {
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+}
+FEED_MAX_AGE = 300  # seconds readers may reuse a feed before asking again (with a conditional GET)
 
 
 def write_atomic(path: Path, data: bytes) -> bool:

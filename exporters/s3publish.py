@@ -24,8 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.errors import ConfigError, StorageError
-from crawler.serve import CONTENT_TYPES, FEED_MAX_AGE
-from exporters.publish import write_atomic
+from exporters.publish import CONTENT_TYPES, FEED_MAX_AGE, write_atomic
 
 logger = logging.getLogger(__name__)
 

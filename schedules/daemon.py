@@ -106,7 +106,7 @@ class Daemon:
             except SQLAlchemyError as exc:
                 raise SchedulerError(f"cannot use the job store {safe_url(self.store_url)}: {db_error(exc)}") from None
             if serve is not None:
-                from crawler.serve import make_server
+                from web.server import make_server
 
                 self._server = make_server(self.data_dir, serve[0], serve[1], health=self.health)
                 self._server_thread = threading.Thread(target=self._server.serve_forever, name="daemon-http",

@@ -31,7 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import AppConfig
-from crawler.dates import zone
+from crawler.content.dates import zone
 from crawler.errors import ConfigError
 
 logger = logging.getLogger(__name__)

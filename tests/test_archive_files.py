@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cdxj import read_cdxj
-from crawler.warc import iter_records
+from crawler.archive.cdxj import read_cdxj
+from crawler.archive.warc import iter_records
 from tests.conftest import Crawl, bare, replay_tool, run_cli
 
 pytestmark = pytest.mark.crawl
@@ -141,10 +141,10 @@ def test_verify_on_a_missing_directory_is_one_clear_line(tmp_path: Path) -> None
 def test_the_package_index_merges_every_warc_index_in_one_sorted_order(crawl: Crawl, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """indexes/index.cdx is merged from sorted runs and streamed: the same bytes as sorting every line."""
-    from crawler.cdxj import read_cdxj
-    from crawler.wacz import write_wacz
+    from crawler.archive.cdxj import read_cdxj
+    from crawler.archive.wacz import write_wacz
 
-    monkeypatch.setattr("crawler.wacz.RUN_BYTES", 2000)  # many small runs per WARC index
+    monkeypatch.setattr("crawler.archive.wacz.RUN_BYTES", 2000)  # many small runs per WARC index
 
     cdxj_files = sorted((crawl.data / "indexes").glob("*.cdxj"))
     # The crawl's indexes, plus each split in two with its halves swapped: runs that interleave.

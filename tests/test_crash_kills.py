@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.archive import ArchiveReader
+from crawler.archive.reader import ArchiveReader
 from crawler.demoweb import FEEDS, HOSTS, DemoWeb
 from crawler.index import SqlIndexStore, index_url_for
 from tests.conftest import ROOT, Crawl, run_cli

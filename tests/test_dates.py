@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.dates import parse_date
+from crawler.content.dates import parse_date
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # 20:00 in Beijing
 

@@ -9,10 +9,10 @@ from datetime import datetime
 
 import pytest
 
+from crawler.content.encoding import decode_html
+from crawler.content.pagecheck import detect_challenge, soft_404
 from crawler.demoweb import BROKEN_LINKS, START_PAGES, DemoWeb
 from crawler.demoweb.aggregators import QUTOUTIAO_POSTS, ZAKER_CHANNEL_ARTICLES
-from crawler.encoding import decode_html
-from crawler.pagecheck import detect_challenge, soft_404
 from crawler.spiders.zaker import win_page_data
 from tests.test_demoweb import fetch
 

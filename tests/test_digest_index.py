@@ -13,7 +13,7 @@ import pytest
 
 from crawler.index import SqlIndexStore, Validators
 from crawler.index.writer import IndexWriter
-from crawler.warc import PayloadRecord
+from crawler.items import PayloadRecord
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import codecs
 
-from crawler.encoding import decode_html, detect_encoding
+from crawler.content.encoding import decode_html, detect_encoding
 
 TEXT = "<html><head>{meta}</head><body><p>中国青年报记者报道，湖南铁道职业技术学院</p></body></html>"
 

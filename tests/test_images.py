@@ -15,9 +15,9 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demoweb import IMAGE_CASES, STORIES, DemoWeb
 from crawler.demoweb.catalog import split_ref
 from crawler.demoweb.images import HUGE_SIDE, IMAGES, SITE_IMAGES, WECHAT_IMAGES, wechat_placeholder
-from crawler.serve import make_server
 from tests.conftest import Crawl, run_cli
 from tests.test_crawl import REACHABLE
+from web.server import make_server
 
 pytestmark = pytest.mark.crawl
 WECHAT_COPY = "zaker:/article/e0f3b5a2c7d94e1b8a6f2c10/"

@@ -20,13 +20,14 @@ from scrapy import Request
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError
 from scrapy.http import HtmlResponse, Response
 
+from crawler.content.extract import extract_article
+from crawler.content.images import image_urls, inspect_image, media_path, rewrite_images
+from crawler.content.text import content_hash
 from crawler.errors import MediaError
-from crawler.extract import extract_article
 from crawler.index import SqlIndexStore
 from crawler.items import MediaRef, PostItem
-from crawler.media import LocalMediaStore, S3MediaStore, image_urls, inspect_image, media_path, rewrite_images
 from crawler.pipelines.images import ImageArchiveConfig, ImageArchivePipeline, referer_for
-from crawler.text import content_hash
+from crawler.storage.media import LocalMediaStore, S3MediaStore
 
 
 def picture(fmt: str, size: tuple[int, int] = (40, 30), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:

@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from crawler.content.text import content_hash
 from crawler.index import SqlIndexStore
 from crawler.items import MediaRef, PostItem
-from crawler.text import content_hash
 
 PG_ADMIN = os.environ.get("FEEDARCHIVER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from crawler.demoweb.responses import SITE_DIR
-from crawler.extract import extract_article
-from crawler.neardup import (
+from crawler.content.extract import extract_article
+from crawler.content.neardup import (
     DEFAULT_THRESHOLD,
     MinHasher,
     shingles,
     similarity,
     template_candidates,
 )
-from crawler.text import normalise, normalise_lines
+from crawler.content.text import normalise, normalise_lines
+from crawler.demoweb.responses import SITE_DIR
 
 # Pages of the demo web, as files: the crawler's extraction of them is the text a story has.
 ORIGINAL = "cyol/content/2026-11/20/content_38211457.htm"  # "same-story"

@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from crawler.dates import parse_date
-from crawler.encoding import decode_html, detect_encoding
+from crawler.content.dates import parse_date
+from crawler.content.encoding import decode_html, detect_encoding
+from crawler.content.extract import _ATTRIBUTION, extract_article
+from crawler.content.sanitize import sanitise_html
+from crawler.content.text import clean_xml_text, content_hash, normalise
 from crawler.errors import ExtractionError
-from crawler.extract import _ATTRIBUTION, extract_article
-from crawler.sanitize import sanitise_html
-from crawler.text import clean_xml_text, content_hash, normalise
 from exporters.atom import AtomConfig, AtomExporter
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -125,7 +125,7 @@ _SRC = st.one_of(
 def test_image_urls_are_http_in_order_once_and_never_crash(images: list[tuple[str, str]], filler: str) -> None:
     from html import escape
 
-    from crawler.media import image_urls
+    from crawler.content.images import image_urls
 
     html = "".join(f'<p>{escape(text)}<img src="{escape(src, quote=True)}"></p>' for src, text in images)
     found = image_urls(html + escape(filler))
@@ -161,7 +161,7 @@ def test_extracted_images_are_http_and_unique(parts: list[str]) -> None:
 def test_sanitised_text_has_no_tags_and_is_idempotent(parts: list[str]) -> None:
     import re
 
-    from crawler.sanitize import sanitise_text
+    from crawler.content.sanitize import sanitise_text
 
     text = sanitise_text("".join(parts))
     assert not re.search(r"<\s*/?\s*[a-zA-Z!?][^<>]*>", text)

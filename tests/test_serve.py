@@ -17,8 +17,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from crawler.serve import make_server
 from tests.conftest import Crawl, run_cli
+from web.server import make_server
 
 pytestmark = pytest.mark.crawl
 
@@ -154,9 +154,9 @@ def test_snapshots_of_unknown_urls_and_bad_timestamps_are_404(served_with_snapsh
 
 
 def test_a_revisit_is_answered_with_the_payload_it_refers_to(recrawl: Crawl) -> None:
+    from crawler.archive.snapshots import SnapshotFinder, timestamp14
     from crawler.config import load_config
     from crawler.index import SqlIndexStore, index_url_for
-    from crawler.snapshots import SnapshotFinder, timestamp14
 
     store = SqlIndexStore(index_url_for(recrawl.data))
     try:

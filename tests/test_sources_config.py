@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from crawler.config import default_sources_path, is_xpath, load_config
+from crawler.content.pagecheck import detect_challenge, soft_404, strip_query
 from crawler.errors import ConfigError
 from crawler.index import SqlIndexStore
-from crawler.pagecheck import detect_challenge, soft_404, strip_query
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 

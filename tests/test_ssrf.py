@@ -15,7 +15,8 @@ from scrapy.utils.test import get_crawler
 from crawler.config import load_config
 from crawler.errors import ConfigError
 from crawler.middlewares.retry_after import retry_after_seconds
-from crawler.ssrf import AddressPolicy, BlockedAddress, browser_request_forbidden
+from crawler.net.policy import AddressPolicy, ForbiddenAddress
+from crawler.net.ssrf import browser_request_forbidden
 
 NONE = AddressPolicy()
 
@@ -38,7 +39,7 @@ NONE = AddressPolicy()
     ("http://100.64.0.1/", "not_global"),  # carrier-grade NAT
 ])
 def test_forbidden_literals_are_blocked(url: str, reason: str) -> None:
-    with pytest.raises(BlockedAddress) as blocked:
+    with pytest.raises(ForbiddenAddress) as blocked:
         NONE.judge_url(url)
     assert blocked.value.reason == reason
     assert "allow_networks or allow_hosts" in str(blocked.value)
@@ -49,25 +50,25 @@ def test_public_literals_pass_and_names_are_left_to_the_resolver() -> None:
     assert NONE.judge_url("https://[2606:4700::1111]/") is None
     assert NONE.judge_url("https://Example.COM/a") == "example.com"
     assert NONE.judge_url("ftp://127.0.0.1/") is None  # not fetched over HTTP at all
-    with pytest.raises(BlockedAddress):
+    with pytest.raises(ForbiddenAddress):
         NONE.judge_resolved("evil.example", ["93.184.216.34", "127.0.0.1"])  # any forbidden address is enough
 
 
 def test_allow_lists_open_exactly_what_they_name() -> None:
     policy = AddressPolicy.parse(["10.1.0.0/16"], ["127.0.0.1:18700", "intranet.local:8080"])
     assert policy.judge_url("http://10.1.200.3/") is None
-    with pytest.raises(BlockedAddress):
+    with pytest.raises(ForbiddenAddress):
         policy.judge_url("http://10.2.0.1/")
     assert policy.judge_url("http://127.0.0.1:18700/feed.xml") is None
-    with pytest.raises(BlockedAddress) as other_port:
+    with pytest.raises(ForbiddenAddress) as other_port:
         policy.judge_url("http://127.0.0.1:22/")
     assert other_port.value.reason == "port_not_allowed"
-    with pytest.raises(BlockedAddress) as named:
+    with pytest.raises(ForbiddenAddress) as named:
         policy.judge_url("http://intranet.local:9090/")  # a named host on a port not listed
     assert named.value.reason == "port_not_allowed"
     assert policy.judge_url("http://intranet.local:8080/") is None
     policy.judge_resolved("intranet.local", ["10.9.9.9"])  # named by the operator: any address
-    with pytest.raises(BlockedAddress):
+    with pytest.raises(ForbiddenAddress):
         policy.judge_resolved("elsewhere.local", ["10.9.9.9"])
     policy.judge_resolved("elsewhere.local", ["10.1.0.5"])  # inside an allowed network
 

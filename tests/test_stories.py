@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import Column, MetaData, Table, create_engine, event, select
 
 from crawler.cli import main
+from crawler.content.text import content_hash
 from crawler.demoweb import STORIES, DemoWeb
 from crawler.index import SqlIndexStore
 from crawler.index.sql import posts, site_lines
 from crawler.index.stories import TEMPLATE_STORIES
 from crawler.items import PostItem
-from crawler.text import content_hash
 from tests.conftest import ROOT, Crawl, bare
 from tests.test_neardup import (
     BATTERY,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from crawler.text import clean_xml_text, content_hash, normalise, strip_trailers
+from crawler.content.text import clean_xml_text, content_hash, normalise, strip_trailers
 
 
 def test_same_story_with_different_punctuation_width_and_whitespace_hashes_equal() -> None:

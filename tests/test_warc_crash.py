@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.archive.warc import OPEN_SUFFIX, scan_complete_records
 from crawler.demoweb import FEEDS, DemoWeb
-from crawler.warc import OPEN_SUFFIX, scan_complete_records
 from tests.conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.crawl

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.archive.warc import REVISIT_IDENTICAL_PAYLOAD, REVISIT_NOT_MODIFIED
 from crawler.demoweb import STORIES
 from crawler.demoweb.catalog import BROKEN_LINKS, FEEDS
-from crawler.warc import REVISIT_IDENTICAL_PAYLOAD, REVISIT_NOT_MODIFIED
 from tests.conftest import Crawl, bare
 
 pytestmark = pytest.mark.crawl

@@ -19,8 +19,7 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.extensions.warc_capture import RENDERED_DOM, WarcCaptureExtension, WarcConfig, repair_headers
-from crawler.warc import (
+from crawler.archive.warc import (
     DAMAGED_SUFFIX,
     OPEN_SUFFIX,
     WarcFileWriter,
@@ -29,6 +28,7 @@ from crawler.warc import (
     scan_complete_records,
     warc_file_name,
 )
+from crawler.extensions.warc_capture import RENDERED_DOM, WarcCaptureExtension, WarcConfig, repair_headers
 
 
 class Clock:

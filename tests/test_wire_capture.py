@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.cdxj import read_cdxj
+from crawler.archive.cdxj import read_cdxj
+from crawler.archive.warc import REVISIT_IDENTICAL_PAYLOAD
 from crawler.demoweb import DemoWeb
 from crawler.demoweb.catalog import BROKEN_LINKS
-from crawler.warc import REVISIT_IDENTICAL_PAYLOAD
 from tests.conftest import ROOT, free_port, replay_tool, stop, wait_for_port
 
 pytestmark = pytest.mark.crawl

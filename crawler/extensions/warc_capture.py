@@ -39,23 +39,22 @@ from twisted.internet.threads import deferToThread
 from warcio.statusandheaders import StatusAndHeaders
 
 import crawler
-from crawler.archive import ArchivePublisher
-from crawler.index import IndexStore, Validators, index_url_for
-from crawler.index.writer import IndexWriter, release, shared_writer
-from crawler.items import PostItem, WarcRef
-from crawler.middlewares.incomplete_response import TRUNCATED_META
-from crawler.settings import data_dir
-from crawler.storage import ArchiveStorage, open_storage
-from crawler.wacz import WaczPage
-from crawler.warc import (
+from crawler.archive.publisher import ArchivePublisher
+from crawler.archive.wacz import WaczPage
+from crawler.archive.warc import (
     REVISIT_IDENTICAL_PAYLOAD,
     REVISIT_NOT_MODIFIED,
-    PayloadRecord,
     Revisit,
     WarcFileWriter,
     payload_digest,
     repair_open_files,
 )
+from crawler.index import IndexStore, Validators, index_url_for
+from crawler.index.writer import IndexWriter, release, shared_writer
+from crawler.items import PayloadRecord, PostItem, WarcRef
+from crawler.middlewares.incomplete_response import TRUNCATED_META
+from crawler.settings import data_dir
+from crawler.storage.remote import ArchiveStorage, open_storage
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +175,7 @@ def request_status_and_headers(request: Request) -> StatusAndHeaders:
 
 
 def is_rendered(request: Request, response: Response) -> bool:
-    """A browser's DOM, not the bytes a server sent: crawler.browser marks its pages meta["rendered"]
+    """A browser's DOM, not the bytes a server sent: crawler.net.browser marks its pages meta["rendered"]
     (scrapy-playwright flags them "playwright"); any other renderer can flag "rendered_dom"."""
     return bool(
         {RENDERED_DOM, "playwright"} & set(response.flags)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crawler.content.neardup import DEFAULT_THRESHOLD
 from crawler.index.sql import SqlIndexStore
 from crawler.index.store import (
     ArchiveFile,
@@ -22,7 +23,6 @@ from crawler.index.store import (
     UpsertResult,
     Validators,
 )
-from crawler.neardup import DEFAULT_THRESHOLD
 
 __all__ = ["ArchiveFile", "ChangedScopes", "EntryHead", "FeedScope", "IndexStore", "PostUrl", "SourceHealth",
            "SourceRun", "SourceState", "SqlIndexStore", "StoredMedia", "StoredPost", "StoredStory", "UpsertResult",

@@ -42,6 +42,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from crawler.content.neardup import DEFAULT_THRESHOLD
 from crawler.errors import IndexStoreError
 from crawler.index.store import (
     ArchiveFile,
@@ -58,9 +59,7 @@ from crawler.index.store import (
     UpsertResult,
     Validators,
 )
-from crawler.items import MediaRef, PostItem, WarcRef
-from crawler.neardup import DEFAULT_THRESHOLD
-from crawler.warc import PayloadRecord
+from crawler.items import MediaRef, PayloadRecord, PostItem, WarcRef
 
 if TYPE_CHECKING:
     from crawler.index.stories import StoryClusterer
@@ -431,7 +430,7 @@ class SqlIndexStore:
             return UpsertResult(post_id=result.post_id, outcome=result.outcome, story_id=None, story_outcome="error")
 
     def _upsert_replayed(self, item: PostItem, *, cluster: bool) -> UpsertResult:
-        """Crawler processes sharing one index (crawler/distributed.py) can insert the same content hash,
+        """Crawler processes sharing one index (crawler/net/frontier.py) can insert the same content hash,
         URL or capture at the same moment: the loser's transaction fails on the unique constraint and
         is replayed, and then finds the winner's rows."""
         for attempt in range(UPSERT_ATTEMPTS):

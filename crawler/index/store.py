@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from crawler.items import PostItem, WarcRef
-from crawler.warc import PayloadRecord
+from crawler.items import PayloadRecord, PostItem, WarcRef
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,7 +2,7 @@
 
 A new post's MinHash buckets name candidate posts (an index search in ``post_bands``, never a scan of
 ``posts``); candidates whose signatures promise enough are checked exactly on their stored text
-(``crawler.neardup.similarity``). The post joins the story of the posts it matches, or founds a new
+(``crawler.content.neardup.similarity``). The post joins the story of the posts it matches, or founds a new
 story whose key is the post's own key: the story's Atom entry id never changes when later copies
 join. A post that matches posts of several stories bridges them: they merge into the oldest, whose
 key survives.
@@ -27,8 +27,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from crawler.index.sql import post_bands, post_signatures, posts, site_lines, stories, stories_gone
-from crawler.neardup import (
+from crawler.content.neardup import (
     MinHasher,
     Signature,
     estimated_score,
@@ -38,7 +37,8 @@ from crawler.neardup import (
     template_candidates,
     template_shingles,
 )
-from crawler.text import normalise_lines
+from crawler.content.text import normalise_lines
+from crawler.index.sql import post_bands, post_signatures, posts, site_lines, stories, stories_gone
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from twisted.python.threadpool import ThreadPool
 
 from crawler.index.sql import SqlIndexStore
 from crawler.index.store import Validators
-from crawler.warc import PayloadRecord
+from crawler.items import PayloadRecord
 
 logger = logging.getLogger(__name__)
 

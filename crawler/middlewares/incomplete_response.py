@@ -16,22 +16,14 @@ import logging
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+
+from crawler.exceptions import IncompleteResponse
 
 logger = logging.getLogger(__name__)
 
 # request.meta key WarcCaptureExtension sets when it cut a download at the size limit ("length").
 TRUNCATED_META = "warc_truncated"
-
-
-class IncompleteResponse(IgnoreRequest):
-    """The body did not arrive in full; the archive kept what did."""
-
-    def __init__(self, response: Response, reason: str) -> None:
-        super().__init__(f"{reason}: kept {len(response.body)} bytes of {response.url} in the archive")
-        self.response = response
-        self.reason = reason  # "length" (size limit) or "disconnect"
 
 
 class IncompleteResponseMiddleware:

@@ -1,4 +1,4 @@
-"""Judge every request's destination before it is sent (crawler/ssrf.py has the rules).
+"""Judge every request's destination before it is sent (crawler/net/ssrf.py has the rules).
 
 Redirect hops are new requests through the whole downloader middleware chain, so each hop is judged
 here too. A host name is judged by GuardedResolver on the address actually connected to; a rendered
@@ -17,7 +17,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CannotResolveHostError, NotConfigured
 from twisted.internet.error import DNSLookupError
 
-from crawler.ssrf import REFUSED, AddressPolicy, BlockedAddress, resolve
+from crawler.exceptions import BlockedAddress
+from crawler.net.policy import AddressPolicy, ForbiddenAddress
+from crawler.net.ssrf import REFUSED, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ class SsrfGuardMiddleware:
             if host is not None and request.meta.get("playwright"):
                 addresses = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
                 self.policy.judge_resolved(host, addresses)
+        except ForbiddenAddress as forbidden:
+            raise BlockedAddress.of(forbidden) from None
         except OSError:
             return None  # the name does not resolve: the download fails the ordinary way (DNS error)
 

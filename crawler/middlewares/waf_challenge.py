@@ -12,22 +12,13 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from crawler.pagecheck import detect_challenge
+from crawler.content.pagecheck import detect_challenge
+from crawler.exceptions import WafChallenge
 
 logger = logging.getLogger(__name__)
-
-
-class WafChallenge(IgnoreRequest):
-    """The response was a WAF's challenge page, not the page asked for."""
-
-    def __init__(self, waf: str, url: str, status: int) -> None:
-        super().__init__(f"{waf} WAF challenge (HTTP {status}) at {url}")
-        self.waf = waf
-        self.url = url
-        self.status = status
 
 
 class WafChallengeMiddleware:

@@ -1,4 +1,4 @@
-"""The story content hash: equal for the same text wherever it was copied (crawler.text)."""
+"""The story content hash: equal for the same text wherever it was copied (crawler.content.text)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.content.text import content_hash
 from crawler.items import PostItem
-from crawler.text import content_hash
 
 logger = logging.getLogger(__name__)
 

@@ -28,35 +28,20 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
     NotConfigured,
 )
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
-from crawler.distributed import SharedOutcomes, job_prefix, redis_client
+from crawler.content.images import IMAGE_TYPES, image_urls, inspect_image, media_path, media_url, rewrite_images
+from crawler.content.images import sha256_hex as sha256_of
 from crawler.errors import MediaError
+from crawler.exceptions import fetch_error_kind
 from crawler.index import IndexStore, index_url_for, open_index_store
 from crawler.items import MediaRef, PostItem, WarcRef
-from crawler.media import (
-    IMAGE_TYPES,
-    MediaStore,
-    image_urls,
-    inspect_image,
-    media_path,
-    media_url,
-    open_media_store,
-    rewrite_images,
-)
-from crawler.media import sha256_hex as sha256_of
-from crawler.middlewares.incomplete_response import IncompleteResponse
+from crawler.net.frontier import SharedOutcomes, job_prefix, redis_client
 from crawler.settings import data_dir
+from crawler.storage.media import MediaStore, open_media_store
 
 logger = logging.getLogger(__name__)
 
@@ -330,17 +315,9 @@ class ImageArchivePipeline:
 
 
 def _classify(exc: BaseException) -> tuple[str, str]:
-    """(kind, message) for a download that raised instead of answering."""
-    message = str(exc) or type(exc).__name__
-    if isinstance(exc, IncompleteResponse):  # cut at download_maxsize, or by a dropped connection (archived)
-        return ("too_large" if exc.reason == "length" else "incomplete"), message
-    if isinstance(exc, DownloadCancelledError) or (isinstance(exc, CancelledError) and "max size" in message):
+    """(kind, message) for a picture download that raised instead of answering: the crawl's one mapping
+    (crawler.exceptions), with a body cut at the picture size limit called what it is."""
+    kind, message = fetch_error_kind(exc)
+    if kind == "truncated_length" or (kind == "cancelled" and "max size" in message):
         return "too_large", message
-    if isinstance(exc, DownloadTimeoutError | TimeoutError | TCPTimedOutError):
-        return "timeout", message
-    unreachable = (DNSLookupError, CannotResolveHostError, ConnectionRefusedError, DownloadConnectionRefusedError)
-    if isinstance(exc, unreachable):
-        return "unreachable", message
-    if isinstance(exc, IgnoreRequest):
-        return "filtered", message
-    return "fetch", f"{type(exc).__name__}: {message}"
+    return kind, message

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import lxml.html
 
+from crawler.content.sanitize import sanitise_html, sanitise_text
+from crawler.content.text import clean_xml_text
 from crawler.items import PostItem
-from crawler.sanitize import sanitise_html, sanitise_text
-from crawler.text import clean_xml_text
 
 
 def _plain(html_or_text: str) -> str:

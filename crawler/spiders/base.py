@@ -15,20 +15,16 @@ from typing import Any, ClassVar
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig, load_config
-from crawler.distributed import SharedClaims, job_prefix, redis_client
-from crawler.encoding import decode_html
-from crawler.errors import BrowserUnavailable, ConfigError, ExtractionError
-from crawler.extract import Article, extract_article
+from crawler.content.encoding import decode_html
+from crawler.content.extract import Article, extract_article
+from crawler.content.pagecheck import soft_404
+from crawler.errors import ConfigError, ExtractionError
+from crawler.exceptions import WafChallenge, fetch_error_kind
 from crawler.items import PostItem, Role
-from crawler.middlewares.incomplete_response import IncompleteResponse
-from crawler.middlewares.waf_challenge import WafChallenge
-from crawler.pagecheck import soft_404
-from crawler.ssrf import BlockedAddress
+from crawler.net.frontier import SharedClaims, job_prefix, redis_client
 from crawler.workers import CpuPool, default_workers
 
 logger = logging.getLogger(__name__)
@@ -65,7 +61,7 @@ class SourceSpider(Spider):
         self._requested = sources
         self.sources: list[SourceConfig] = []
         self._seen: set[bytes] = set()
-        self.claims: SharedClaims | None = None  # shared with other processes (crawler/distributed.py)
+        self.claims: SharedClaims | None = None  # shared with other processes (crawler/net/frontier.py)
         self.cpu = CpuPool(0)  # replaced in from_crawler by the configured pool
         self.blocked: dict[str, str] = {}  # source name -> WAF that challenged it in this crawl
         self.held: dict[str, datetime] = {}  # source name -> backing off until (set by SourceRunsExtension)
@@ -144,26 +140,14 @@ class SourceSpider(Spider):
         request: Request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
         source: SourceConfig = request.cb_kwargs["source"]
         error = failure.value
-        if isinstance(error, BlockedAddress):
-            self.count_error(source, "ssrf_blocked", "%s", error)
-        elif isinstance(error, WafChallenge):
+        if isinstance(error, WafChallenge):
             self.block(source, error.waf, "%s", error)
-        elif isinstance(error, BrowserUnavailable):
-            self.count_error(source, "no_browser", "%s (%s)", error, request.url)
-        elif isinstance(error, HttpError):
-            status = error.response.status
-            self.count_error(source, f"http_{status}", "HTTP %d at %s", status, request.url)
-        elif isinstance(error, IncompleteResponse):
-            self.count_error(source, f"truncated_{error.reason}", "%s", error)
-        elif isinstance(error, DNSLookupError):
-            self.count_error(source, "dns", "cannot resolve %s", request.url)
-        elif isinstance(error, TimeoutError | TCPTimedOutError):
-            self.count_error(source, "timeout", "timed out fetching %s", request.url)
-        elif isinstance(error, ConnectionRefusedError):
-            self.count_error(source, "connection_refused", "connection refused at %s", request.url)
+            return
+        kind, message = fetch_error_kind(error) if error is not None else ("fetch", "failed")
+        if kind.startswith("http_") or request.url in message:
+            self.count_error(source, kind, "%s", message)
         else:
-            self.count_error(source, "fetch", "%s at %s", failure.getErrorMessage() or type(error).__name__,
-                             request.url)
+            self.count_error(source, kind, "%s at %s", message, request.url)
 
     def block(self, source: SourceConfig, waf: str, message: str, *args: Any) -> None:
         """A WAF challenged this source: count it, and ask nothing more of it in this crawl.
@@ -208,7 +192,7 @@ class SourceSpider(Spider):
             self._seen.add(seen)
         meta: dict[str, Any] = {}
         if source.browser if render is None else render:
-            # scrapy-playwright's handler renders only requests that carry this key (crawler/browser.py).
+            # scrapy-playwright's handler renders only requests that carry this key (crawler/net/browser.py).
             meta["playwright"] = True
             # Lists drawn from XHR data appear after "load": wait until the network has been quiet.
             meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}

@@ -18,17 +18,17 @@ from scrapy import Request
 from scrapy.http import Response
 from warcio.exceptions import ArchiveLoadFailed
 
-from crawler.archive import ArchiveReader
+from crawler.archive.reader import ArchiveReader
 from crawler.config import SourceConfig
-from crawler.dates import parse_date
+from crawler.content.dates import parse_date
+from crawler.content.feeds import parse_feed
 from crawler.errors import StorageError
 from crawler.extensions.warc_capture import CONDITIONAL_META
-from crawler.feeds import parse_feed
 from crawler.index import IndexStore, Validators, index_url_for, open_index_store
 from crawler.items import PostItem
 from crawler.settings import data_dir
 from crawler.spiders.base import EntryContext, SourceSpider
-from crawler.storage import open_storage
+from crawler.storage.remote import open_storage
 
 
 class FeedSpider(SourceSpider):

@@ -8,11 +8,11 @@ Like RSS-Bridge's CSS bridge and FreshRSS's XPath scraping, it lets a user add a
     item = "ul.news li"               # each post's block (CSS, or XPath when it starts with / ./ ( ..)
     item_link = "a"                   # inside it: the link (an element's href, or an attribute / text)
     item_title = "a"                  # default: the link's text
-    item_date = "span.date"           # any form crawler.dates reads ("11-22 18:05", "3小时前", ...)
+    item_date = "span.date"           # any form crawler.content.dates reads ("11-22 18:05", "3小时前", ...)
     next_page = "a.next"              # on the page: the next list page, followed up to max_pages
     browser = true                    # render the list with Chromium first (JavaScript-only pages)
 
-The page is decoded from its bytes (crawler.encoding), never by the header alone.
+The page is decoded from its bytes (crawler.content.encoding), never by the header alone.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from scrapy.http import Response
 from w3lib.html import get_base_url
 
 from crawler.config import ListSelectors, SourceConfig, is_xpath
-from crawler.dates import parse_date
-from crawler.encoding import decode_html
+from crawler.content.dates import parse_date
+from crawler.content.encoding import decode_html
+from crawler.content.pagecheck import soft_404
 from crawler.items import PostItem
-from crawler.pagecheck import soft_404
 from crawler.spiders.base import EntryContext, SourceSpider
 
 

@@ -24,9 +24,9 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig
-from crawler.dates import parse_date
+from crawler.content.dates import parse_date
+from crawler.content.pagecheck import strip_query
 from crawler.items import PostItem
-from crawler.pagecheck import strip_query
 from crawler.spiders.base import EntryContext, SourceSpider
 
 # Category ids of the list API and their channel names (as the site's tabs name them).

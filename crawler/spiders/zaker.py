@@ -22,8 +22,8 @@ from scrapy import Request
 from scrapy.http import Response
 
 from crawler.config import SourceConfig
-from crawler.dates import parse_date
-from crawler.encoding import decode_html
+from crawler.content.dates import parse_date
+from crawler.content.encoding import decode_html
 from crawler.items import PostItem
 from crawler.spiders.base import EntryContext, SourceSpider
 

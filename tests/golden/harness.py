@@ -25,8 +25,9 @@ from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig, load_config
 from crawler.demoweb.server import sources_template
+from crawler.exceptions import WafChallenge
 from crawler.items import PostItem
-from crawler.middlewares.waf_challenge import WafChallenge, WafChallengeMiddleware
+from crawler.middlewares.waf_challenge import WafChallengeMiddleware
 from crawler.spiders.base import EntryContext, SourceSpider
 
 GOLDEN_DIR = Path(__file__).parent

@@ -10,7 +10,7 @@ import re
 
 import nh3
 
-from crawler.text import clean_xml_text
+from crawler.content.text import clean_xml_text
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "del", "div", "dl", "dd", "dt",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.files import written_aside
+from crawler.storage.files import written_aside
 
 
 @dataclass(frozen=True)

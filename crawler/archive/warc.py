@@ -29,7 +29,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.items import WarcRef
+from crawler.items import PayloadRecord, WarcRef
 
 logger = logging.getLogger(__name__)
 
@@ -60,19 +60,6 @@ def warc_file_name(prefix: str, serial: int, now: datetime | None = None, host: 
     stamp = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
     return (f"{prefix}-{stamp}-{serial:05d}-{os.getpid() if pid is None else pid}~"
             f"{_host_field(host or socket.gethostname())}.warc.gz")
-
-
-@dataclass(frozen=True, kw_only=True)
-class PayloadRecord:
-    """A response record that holds a payload in full: what a revisit record refers to."""
-
-    digest: str
-    url: str
-    captured_at: str  # its WARC-Date
-    record_id: str
-    warc_file: str
-    offset: int
-    length: int
 
 
 @dataclass(frozen=True)

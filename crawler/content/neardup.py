@@ -1,7 +1,7 @@
 """Near-duplicate stories: character shingles, a similarity score, MinHash signatures and LSH bands.
 
 Chinese has no spaces, so a story is compared as the set of overlapping runs of ``k`` characters
-(shingles) of its normalised text (``crawler.text.normalise_lines``: NFKC, attribution trailers
+(shingles) of its normalised text (``crawler.content.text.normalise_lines``: NFKC, attribution trailers
 dropped, whitespace, punctuation and symbols folded away, so re-wrapping and full-width/half-width
 punctuation change nothing). Two posts are the same story when the similarity score of their
 shingle sets (``similarity``) reaches the threshold.

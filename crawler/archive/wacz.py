@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.cdxj import parse_cdxj
-from crawler.files import written_aside
+from crawler.archive.cdxj import parse_cdxj
+from crawler.storage.files import written_aside
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1 << 20

@@ -17,12 +17,12 @@ from lxml import etree
 from sqlalchemy import MetaData, Table, inspect, select
 from warcio.exceptions import ArchiveLoadFailed
 
-from crawler.archive import ArchiveReader
-from crawler.cdxj import parse_cdxj
+from crawler.archive.cdxj import parse_cdxj
+from crawler.archive.reader import ArchiveReader
+from crawler.archive.warc import DAMAGED_SUFFIX, OPEN_SUFFIX, is_locked, iter_records
 from crawler.errors import StorageError
 from crawler.index import SqlIndexStore
-from crawler.storage import ArchiveStorage
-from crawler.warc import DAMAGED_SUFFIX, OPEN_SUFFIX, is_locked, iter_records
+from crawler.storage.remote import ArchiveStorage
 
 logger = logging.getLogger(__name__)
 

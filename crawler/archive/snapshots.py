@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.archive import ArchiveReader
+from crawler.archive.reader import ArchiveReader
 from crawler.index import IndexStore
 from crawler.items import WarcRef
-from crawler.storage import ArchiveStorage
+from crawler.storage.remote import ArchiveStorage
 
 PREFIX = "web/"  # where `serve` answers snapshots, beside feeds/ and media/
 _TIMESTAMP = re.compile(r"\d{4,14}")

@@ -3,7 +3,7 @@
 What feed readers expect of a feed host: strong ETags and Last-Modified with 304 answers, gzip for
 those who ask, correct content types, long caching for content-addressed media, and RSSHub-style
 query filters (?limit=&filter=&filterout=&filter_title=&category=) on feeds. /web/TIMESTAMP/URL
-answers an entry's snapshot link with the archived page as it was sent (crawler/snapshots.py), under
+answers an entry's snapshot link with the archived page as it was sent (crawler/archive/snapshots.py), under
 a Content-Security-Policy that runs none of its scripts and loads nothing from elsewhere.
 """
 
@@ -22,20 +22,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from crawler.snapshots import PREFIX as SNAPSHOT_PREFIX
-from crawler.snapshots import Snapshot, SnapshotNotFound
+from crawler.archive.snapshots import PREFIX as SNAPSHOT_PREFIX
+from crawler.archive.snapshots import Snapshot, SnapshotNotFound
 from exporters.filters import FeedFilter, FilterError
+from exporters.publish import CONTENT_TYPES, FEED_MAX_AGE
 
 logger = logging.getLogger(__name__)
 
-CONTENT_TYPES = {
-    ".atom": "application/atom+xml; charset=utf-8",
-    ".rss": "application/rss+xml; charset=utf-8",
-    ".json": "application/feed+json; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-}
 COMPRESSIBLE = (".atom", ".rss", ".json", ".md", ".svg", ".xml", ".txt", ".html")
-FEED_MAX_AGE = 300  # seconds readers may reuse a feed before asking again (with a conditional GET)
 MEDIA_MAX_AGE = 31_536_000  # media files are named by their content and never change
 
 

@@ -1,26 +1,22 @@
-"""What happens to WARC files once they are finished, and how records are read back.
+"""What happens to WARC files once they are finished.
 
 ``ArchivePublisher``: a CDXJ index per WARC (DATA/indexes), a WACZ per crawl (DATA/wacz), and the
 upload of all three to remote storage, checked, before an optional local deletion. Every finished
 file is registered in the index store first, so an upload that fails is retried on the next run.
-``ArchiveReader``: one record by file and offset, from DATA/warc or, once uploaded and deleted
-locally, from remote storage.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.cdxj import cdxj_name, write_cdxj
+from crawler.archive.cdxj import cdxj_name, write_cdxj
+from crawler.archive.wacz import WaczPage, write_wacz
 from crawler.errors import StorageError
 from crawler.index import IndexStore
-from crawler.storage import ArchiveStorage, sha256_file
-from crawler.wacz import WaczPage, write_wacz
-from crawler.warc import StoredRecord, read_record
+from crawler.storage.remote import ArchiveStorage, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -110,20 +106,3 @@ class ArchivePublisher:
             logger.info("Uploaded %d archive files to %s (%d failed)", len(report.uploaded), self.storage.url,
                         len(report.failed))
         return report
-
-
-class ArchiveReader:
-    """Reads one record by WARC file name and offset: locally, else from remote storage."""
-
-    def __init__(self, warc_dir: Path, storage: ArchiveStorage | None = None) -> None:
-        self.warc_dir = warc_dir
-        self.storage = storage
-
-    def read(self, warc_file: str, offset: int, length: int, *, check_digests: bool = True) -> StoredRecord:
-        """Raises OSError, StorageError or warcio's ArchiveLoadFailed when the record cannot be read."""
-        path = self.warc_dir / warc_file
-        if path.exists() or self.storage is None:
-            with open(path, "rb") as fh:
-                return read_record(fh, offset, check_digests=check_digests)
-        data = self.storage.read_range(f"{SUBDIRS['warc']}/{warc_file}", offset, length)
-        return read_record(io.BytesIO(data), 0, check_digests=check_digests)

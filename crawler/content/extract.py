@@ -21,9 +21,9 @@ from lxml import etree
 from trafilatura.htmlprocessing import build_html_output
 from trafilatura.settings import Document
 
-from crawler.dates import DEFAULT_TZ, parse_date
+from crawler.content.dates import DEFAULT_TZ, parse_date
+from crawler.content.text import SHORT_LINE, TRAILER_WINDOW, is_trailer
 from crawler.errors import ExtractionError
-from crawler.text import SHORT_LINE, TRAILER_WINDOW, is_trailer
 
 logger = logging.getLogger(__name__)
 

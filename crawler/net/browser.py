@@ -24,7 +24,8 @@ from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.errors import BrowserUnavailable
-from crawler.ssrf import AddressPolicy, browser_request_forbidden
+from crawler.net.policy import AddressPolicy
+from crawler.net.ssrf import browser_request_forbidden
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The web archive: WARC writing and reading, CDXJ, WACZ, uploads, snapshots and verify."""

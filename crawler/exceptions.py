@@ -1,0 +1,128 @@
+"""The exceptions a crawl raises through Scrapy, and the one mapping from a failed fetch to the error
+kind a source's run records.
+
+These are Scrapy's ``IgnoreRequest`` kind: never retried, they reach the request's errback (a
+spider's, or an ``engine.download_async`` caller such as the picture pipeline). Everything outside a
+crawl raises the plain exceptions of ``crawler.errors``, which import nothing of Scrapy.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.web._newclient import ResponseNeverReceived
+
+from crawler.errors import BrowserUnavailable
+from crawler.net.policy import ForbiddenAddress
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+
+
+class IncompleteResponse(IgnoreRequest):
+    """The body did not arrive in full; the archive kept what did."""
+
+    def __init__(self, response: Response, reason: str) -> None:
+        super().__init__(f"{reason}: kept {len(response.body)} bytes of {response.url} in the archive")
+        self.response = response
+        self.reason = reason  # "length" (size limit) or "disconnect"
+
+
+class WafChallenge(IgnoreRequest):
+    """The response was a WAF's challenge page, not the page asked for."""
+
+    def __init__(self, waf: str, url: str, status: int) -> None:
+        super().__init__(f"{waf} WAF challenge (HTTP {status}) at {url}")
+        self.waf = waf
+        self.url = url
+        self.status = status
+
+
+class BlockedAddress(IgnoreRequest):
+    """A request would reach an address the SSRF guard forbids (crawler.net.policy; never retried)."""
+
+    def __init__(self, url_or_host: str, address: str, reason: str) -> None:
+        super().__init__(f"SSRF guard: {url_or_host} is {address} ({reason}); "
+                         "allow it with allow_networks or allow_hosts in [settings]")
+        self.address = address
+        self.reason = reason
+
+    @classmethod
+    def of(cls, forbidden: ForbiddenAddress) -> BlockedAddress:
+        return cls(forbidden.where, forbidden.address, forbidden.reason)
+
+
+# Scrapy 2.19 raises its own classes for these; older Scrapy, Twisted and the browser handler raise
+# Twisted's. Both are named here, so the kind does not depend on which layer failed.
+_DNS = (CannotResolveHostError, DNSLookupError)
+_TIMEOUT = (DownloadTimeoutError, TimeoutError, TCPTimedOutError)
+_REFUSED = (DownloadConnectionRefusedError, ConnectionRefusedError)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps: chained causes and Twisted's ResponseNeverReceived reasons."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 16:
+        current = todo.pop()
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo += [c for c in (current.__cause__, current.__context__) if c is not None]
+        if isinstance(current, ResponseNeverReceived):
+            todo += [r.value for r in current.reasons if isinstance(r.value, BaseException)]
+    return seen
+
+
+def _is_tls(exc: BaseException) -> bool:
+    if isinstance(exc, ssl.SSLError):
+        return True
+    module = type(exc).__module__
+    return module.startswith("OpenSSL") or type(exc).__name__ in ("SSLError", "CertificateError")
+
+
+def fetch_error_kind(exc: BaseException) -> tuple[str, str]:
+    """(kind, message) of a request that failed instead of answering, for a source's error counts and
+    a picture's outcome: ``ssrf_blocked``, ``blocked`` (a WAF), ``no_browser``, ``http_NNN``,
+    ``truncated_length`` / ``truncated_disconnect``, ``dns``, ``timeout``, ``connection_refused``,
+    ``tls``, ``cancelled``, ``filtered`` (another IgnoreRequest) or ``fetch``."""
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, BlockedAddress):
+        return "ssrf_blocked", message
+    if isinstance(exc, WafChallenge):
+        return "blocked", message
+    if isinstance(exc, BrowserUnavailable):
+        return "no_browser", message
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return f"http_{status}", f"HTTP {status} at {exc.response.url}"
+    if isinstance(exc, IncompleteResponse):
+        return f"truncated_{exc.reason}", message
+    for cause in _causes(exc):
+        if isinstance(cause, _DNS):
+            return "dns", message
+        if isinstance(cause, _TIMEOUT):
+            return "timeout", message
+        if isinstance(cause, _REFUSED):
+            return "connection_refused", message
+        if _is_tls(cause):
+            return "tls", message
+    if isinstance(exc, DownloadCancelledError | CancelledError):
+        return "cancelled", message
+    if isinstance(exc, IgnoreRequest):
+        return "filtered", message
+    if isinstance(exc, DownloadFailedError):
+        return "fetch", message
+    return "fetch", f"{type(exc).__name__}: {message}"

@@ -1,0 +1,1 @@
+"""Where files live besides the data directory: media, archive uploads and published feeds."""

@@ -1,0 +1,1 @@
+"""Everything HTTP: the published feeds, media, snapshots and /health (feedarchiver serve)."""
