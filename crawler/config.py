@@ -179,6 +179,56 @@ class AppConfig:
         raise ConfigError("name at least one source, or pass --all")
 
 
+def data_dir(value: str | Path | None = None) -> Path:
+    """The data directory: the value given (``--data``), else ``$FEEDARCHIVER_DATA``, else ``./data``; absolute."""
+    return Path(value or os.environ.get(ENV_PREFIX + "DATA") or "data").expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A data directory under a configuration. Every location and URL that follows from the two is
+    resolved here and nowhere else: the CLI, the crawl's Scrapy add-on, the exporters, the daemon and
+    the web server all ask a Workspace."""
+
+    app: AppConfig
+    data: Path
+
+    @classmethod
+    def of(cls, app: AppConfig, data: str | Path | None = None) -> Workspace:
+        return cls(app, data_dir(data))
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    @property
+    def index_url(self) -> str:
+        """The configured index store, else DATA/index.sqlite3."""
+        return self.settings.index_url or f"sqlite:///{self.data / 'index.sqlite3'}"
+
+    @property
+    def schedule_store_url(self) -> str:
+        """The daemon's job store: the configured one, else DATA/schedules.sqlite3."""
+        return self.settings.schedule_store_url or f"sqlite:///{self.data / 'schedules.sqlite3'}"
+
+    @property
+    def media_store(self) -> str:
+        """Where pictures are stored: the configured s3:// URL, else DATA/media."""
+        return self.settings.media_store or str(self.data / "media")
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.data / "warc"
+
+    @property
+    def feeds_dir(self) -> Path:
+        return self.data / "feeds"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data / "logs"
+
+
 def default_config_path() -> Path | None:
     """``$FEEDARCHIVER_CONFIG``, else ``./feedarchiver.toml`` when it exists."""
     if env := os.environ.get(ENV_PREFIX + "CONFIG"):

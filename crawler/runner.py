@@ -21,9 +21,8 @@ from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 from twisted.python.failure import Failure
 
-from crawler.config import AppConfig, SourceConfig
+from crawler.config import AppConfig, SourceConfig, Workspace
 from crawler.errors import ConfigError, CrawlError
-from crawler.index import index_url_for
 
 logger = logging.getLogger(__name__)
 
@@ -48,38 +47,15 @@ class CrawlReport:
         return int(self.stats.get("response_received_count", 0))
 
 
-def scrapy_settings(app: AppConfig, data_dir: Path, log_level: str = "WARNING") -> Settings:
-    """Project settings with this run's data directory, config and global settings applied."""
+def scrapy_settings(workspace: Workspace, log_level: str = "WARNING", job: str | None = None) -> Settings:
+    """The project's settings for a crawl of this data directory under this config file: the add-on
+    (crawler/addon.py) applies the rest of the configuration, as it does for `scrapy crawl`."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
-    settings.set("FEEDARCHIVER_DATA", str(data_dir), priority="cmdline")
-    settings.set("FEEDARCHIVER_CONFIG", str(app.path) if app.path else "", priority="cmdline")
-    settings.set("INDEX_URL", index_url_for(data_dir, app.settings.index_url), priority="cmdline")
-    settings.set("STORY_THRESHOLD", app.settings.story_threshold, priority="cmdline")
-    settings.set("WARC_DIR", str(data_dir / "warc"), priority="cmdline")
-    settings.set("WARC_PREFIX", app.settings.warc_prefix, priority="cmdline")
-    settings.set("WARC_MAX_SIZE", app.settings.warc_max_size, priority="cmdline")
-    settings.set("WARC_OPERATOR", app.settings.operator, priority="cmdline")
-    settings.set("WARC_IDLE_TIMEOUT", app.settings.warc_idle_timeout, priority="cmdline")
-    settings.set("WACZ_ENABLED", app.settings.wacz, priority="cmdline")
-    settings.set("ARCHIVE_UPLOAD_URL", app.settings.archive_url, priority="cmdline")
-    settings.set("ARCHIVE_DELETE_LOCAL", app.settings.archive_delete_local, priority="cmdline")
-    settings.set("ARCHIVE_MULTIPART_THRESHOLD", app.settings.archive_multipart_threshold, priority="cmdline")
-    settings.set("S3_ENDPOINT_URL", app.settings.s3_endpoint_url, priority="cmdline")
-    settings.set("USER_AGENT", app.settings.user_agent, priority="cmdline")
-    launch = dict(settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
-    launch["executable_path"] = app.settings.browser_executable
-    settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, priority="cmdline")
-    settings.set("SOURCE_BLOCK_BACKOFF", app.settings.block_backoff, priority="cmdline")
-    settings.set("IMAGE_ARCHIVE_STORE", app.settings.media_store or str(data_dir / "media"), priority="cmdline")
-    settings.set("IMAGE_ARCHIVE_BASE_URL", app.settings.media_url, priority="cmdline")
-    settings.set("IMAGE_ARCHIVE_MAX_BYTES", app.settings.image_max_bytes, priority="cmdline")
-    settings.set("IMAGE_ARCHIVE_MAX_PER_POST", app.settings.image_max_per_post, priority="cmdline")
-    settings.set("IMAGE_ARCHIVE_TYPES", list(app.settings.image_types), priority="cmdline")
-    settings.set("IMAGE_ARCHIVE_TIMEOUT", float(app.settings.image_timeout), priority="cmdline")
-    settings.set("IMAGE_ARCHIVE_PLACEHOLDERS", list(app.settings.image_placeholders), priority="cmdline")
-    settings.set("SSRF_ALLOW_NETWORKS", list(app.settings.allow_networks), priority="cmdline")
-    settings.set("SSRF_ALLOW_HOSTS", list(app.settings.allow_hosts), priority="cmdline")
+    settings.set("FEEDARCHIVER_DATA", str(workspace.data), priority="cmdline")
+    settings.set("FEEDARCHIVER_CONFIG", str(workspace.app.path) if workspace.app.path else "", priority="cmdline")
+    if job:
+        settings.set("FRONTIER_JOB", job, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     # The CLI configures logging itself; Scrapy's root handler would print every line twice.
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
@@ -111,16 +87,11 @@ class CrawlRunner:
     def __init__(self, app: AppConfig, data_dir: Path, log_level: str = "WARNING",
                  overrides: dict[str, str] | None = None, job: str | None = None) -> None:
         self.app = app
+        self.workspace = Workspace(app, data_dir)
         self.data_dir = data_dir
-        self.settings = scrapy_settings(app, data_dir, log_level)
-        if job:
-            if not app.settings.redis_url:
-                raise ConfigError("--job shares a crawl through Redis: set redis_url in [settings]")
-            from crawler.net import frontier
-
-            for name, value in frontier.scrapy_settings(app.settings.redis_url, job,
-                                                           app.settings.redis_job_ttl).items():
-                self.settings.set(name, value, priority="cmdline")
+        if job and not app.settings.redis_url:
+            raise ConfigError("--job shares a crawl through Redis: set redis_url in [settings]")
+        self.settings = scrapy_settings(self.workspace, log_level, job)
         for name, value in (overrides or {}).items():
             self.settings.set(name, value, priority="cmdline")
 
@@ -129,7 +100,8 @@ class CrawlRunner:
         rather than in memory: one feed of 20,000 entries would otherwise hold 20,000 requests in RAM.
         Not with a shared frontier (scrapy-redis keeps it in Redis) nor when a JOBDIR is set (a
         resumable crawl). Deleted after the crawl; a crashed crawl's are deleted by the next one."""
-        if self.settings.get("JOBDIR") or self.settings.get("SCHEDULER") != "scrapy.core.scheduler.Scheduler":
+        if self.settings.get("JOBDIR") or self.settings.get("FRONTIER_JOB") or self.settings.get("SCHEDULER") not in (
+                None, "scrapy.core.scheduler.Scheduler"):
             return {}
         root = self.data_dir / "tmp"
         root.mkdir(parents=True, exist_ok=True)

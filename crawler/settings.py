@@ -1,15 +1,13 @@
 """Scrapy settings for feedarchiver. Every custom setting has a one-line comment.
 
-The CLI fills the per-run ones (data directory, config file, index URL) before starting a crawl;
-`scrapy crawl` takes them from the FEEDARCHIVER_* environment the same way.
+The configuration itself (the TOML file's [settings]) reaches a crawl through the add-on in
+crawler/addon.py, for `feedarchiver crawl` and `scrapy crawl` alike; the settings it applies are
+listed (not set) below, since a value set here would win over the add-on's.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
-from crawler.content.neardup import DEFAULT_THRESHOLD
 
 BOT_NAME = "feedarchiver"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -19,42 +17,24 @@ NEWSPIDER_MODULE = "crawler.spiders"
 FEEDARCHIVER_DATA = os.environ.get("FEEDARCHIVER_DATA", "data")
 # Sources TOML; empty means $FEEDARCHIVER_CONFIG or ./feedarchiver.toml (packaged defaults always apply).
 FEEDARCHIVER_CONFIG = os.environ.get("FEEDARCHIVER_CONFIG", "")
-# Index store URL; empty means sqlite:///DATA/index.sqlite3.
-INDEX_URL = os.environ.get("FEEDARCHIVER_INDEX_URL", "")
-# Similarity score (0..1, crawler/content/neardup.py) from which two posts are the same story.
-STORY_THRESHOLD = float(os.environ.get("FEEDARCHIVER_STORY_THRESHOLD", DEFAULT_THRESHOLD))
+# Applies the configuration (crawler/addon.py). It sets, from [settings] and the data directory:
+# INDEX_URL (the index store), STORY_THRESHOLD, WARC_DIR, WARC_PREFIX, WARC_MAX_SIZE, WARC_OPERATOR,
+# WARC_IDLE_TIMEOUT, WACZ_ENABLED, ARCHIVE_UPLOAD_URL, ARCHIVE_DELETE_LOCAL, ARCHIVE_MULTIPART_THRESHOLD,
+# S3_ENDPOINT_URL, USER_AGENT, PLAYWRIGHT_LAUNCH_OPTIONS, SOURCE_BLOCK_BACKOFF, IMAGE_ARCHIVE_STORE,
+# IMAGE_ARCHIVE_BASE_URL, IMAGE_ARCHIVE_MAX_BYTES, IMAGE_ARCHIVE_MAX_PER_POST, IMAGE_ARCHIVE_TYPES,
+# IMAGE_ARCHIVE_TIMEOUT, IMAGE_ARCHIVE_PLACEHOLDERS, SSRF_ALLOW_NETWORKS, SSRF_ALLOW_HOSTS, REDIS_URL,
+# FRONTIER_TTL; and, when FRONTIER_JOB is set, scrapy-redis's scheduler (crawler/net/frontier.py).
+ADDONS = {"crawler.addon.FeedArchiverAddon": 0}
 
 # Capture every exchange to WARC at the wire (WarcCaptureExtension).
 WARC_ENABLED = True
-# Where WARC files go; empty means DATA/warc.
-WARC_DIR = ""
-# File name prefix (PREFIX-TIMESTAMP-SERIAL-PID~HOST.warc.gz).
-WARC_PREFIX = "feedarchiver"
-# Roll over to a new file past this many bytes.
-WARC_MAX_SIZE = 1_000_000_000
-# Operator named in each warcinfo record.
-WARC_OPERATOR = ""
-# Finish the open file after this many seconds without a record (a daemon must not hold one for days).
-WARC_IDLE_TIMEOUT = 600.0
 # zlib level of each record's gzip member (warcio's own is 9: slower for little gain).
 WARC_GZIP_LEVEL = 6
 # Write a payload archived before (any URL, any run) as an identical-payload-digest revisit.
 WARC_DEDUPE = True
 # Payloads smaller than this many bytes are always stored in full.
 WARC_DEDUPE_MIN_SIZE = 1
-# Package each crawl's WARCs, CDXJ and pages into DATA/wacz/*.wacz.
-WACZ_ENABLED = True
-# Where finished WARCs, CDXJ and WACZ are uploaded: s3://BUCKET/PREFIX or file:///DIR; empty: nowhere.
-ARCHIVE_UPLOAD_URL = ""
-# Delete the local copy once its upload is checked.
-ARCHIVE_DELETE_LOCAL = False
-# Files above this many bytes go up as S3 multipart uploads.
-ARCHIVE_MULTIPART_THRESHOLD = 64 * 1024 * 1024
-# S3 endpoint of an S3-compatible store (MinIO, Ceph, moto); empty: AWS (or $AWS_ENDPOINT_URL_S3).
-S3_ENDPOINT_URL = ""
 
-# An honest User-Agent; the contact URL comes from config (settings.user_agent).
-USER_AGENT = "feedarchiver/0.1 (+https://github.com/feedarchiver/feedarchiver)"
 ROBOTSTXT_OBEY = True
 # Only encodings warcio and pywb can read back (not zstd; ARCHIVE.md). DefaultHeadersMiddleware (400)
 # sets this before HttpCompressionMiddleware (590), whose setdefault then leaves it alone.
@@ -83,10 +63,6 @@ HTTPERROR_ALLOW_ALL = False
 # SSRF guard (crawler/net/ssrf.py): nothing is fetched from loopback, private, link-local, multicast or
 # reserved addresses, judged on the resolved address and on every redirect hop, except these.
 SSRF_GUARD_ENABLED = True
-# Networks (CIDR) the operator allows anyway (config: allow_networks).
-SSRF_ALLOW_NETWORKS: list[str] = []
-# host:port pairs the operator allows anyway, on those ports only (config: allow_hosts).
-SSRF_ALLOW_HOSTS: list[str] = []
 # Judges every resolved address (Scrapy's caching resolver plus the guard).
 TWISTED_DNS_RESOLVER = "crawler.net.ssrf.GuardedResolver"
 # Retry-After on 429/503 is honoured up to this many seconds (RetryAfterMiddleware).
@@ -111,6 +87,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
     # After HttpCompressionMiddleware (590) has decoded the body on its way back, before retries (550).
     "crawler.middlewares.waf_challenge.WafChallengeMiddleware": 580,
+    # Below HttpCompressionMiddleware (590): a 304 is handed on as the archived (decoded) answer it stands for.
+    "crawler.middlewares.not_modified.NotModifiedMiddleware": 585,
     # Above HttpCompressionMiddleware (590): the first to see a response, before anything decodes it.
     "crawler.middlewares.incomplete_response.IncompleteResponseMiddleware": 950,
 }
@@ -118,8 +96,6 @@ SPIDER_MIDDLEWARES = {
     # An exception in a callback is counted as an error of its source (then dropped, as Scrapy would).
     "crawler.middlewares.spider_errors.SourceErrorsMiddleware": 50,
 }
-# Seconds a blocked source backs off; doubled for each block in a row (capped at a week).
-SOURCE_BLOCK_BACKOFF = 3600
 
 # Rendering for browser sources (crawler/net/browser.py): plain requests still go through Scrapy's handler.
 DOWNLOAD_HANDLERS = {
@@ -127,12 +103,8 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.net.browser.BrowserDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-# Debian's Chromium (Playwright's own download cannot work offline); the CLI sets browser_executable.
-PLAYWRIGHT_LAUNCH_OPTIONS = {
-    "executable_path": os.environ.get("FEEDARCHIVER_BROWSER_EXECUTABLE", "/usr/bin/chromium"),
-    "headless": True,
-    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-}
+# Chromium's launch options (Debian's Chromium: Playwright's own download cannot work offline) come
+# from browser_executable through the add-on.
 # Milliseconds a rendered page may take to load.
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Pages rendered at once per browser context: Chromium is heavy on a 2-core box.
@@ -155,26 +127,10 @@ ITEM_PIPELINES = {
 }
 # Archive each post's pictures into the media store and rewrite its <img> (ImageArchivePipeline).
 IMAGE_ARCHIVE_ENABLED = True
-# Media root: a directory, or s3://bucket/prefix (boto3, AWS_* environment); empty means DATA/media.
-IMAGE_ARCHIVE_STORE = ""
-# Public URL of the media root in published HTML ("/media/" as `feedarchiver serve` serves it).
-IMAGE_ARCHIVE_BASE_URL = "/media/"
-# Bytes per picture; a bigger one is not fetched to the end and stays at its original URL.
-IMAGE_ARCHIVE_MAX_BYTES = 10 * 1024 * 1024
-# Pictures archived per post; the rest stay at their original URLs.
-IMAGE_ARCHIVE_MAX_PER_POST = 50
-# Picture types kept, as identified from the bytes (SVG is never kept: it can carry scripts).
-IMAGE_ARCHIVE_TYPES = ["jpeg", "png", "gif", "webp"]
-# Seconds before a picture download is abandoned.
-IMAGE_ARCHIVE_TIMEOUT = 20.0
-# sha256 of stock "not allowed" pictures that hotlink-protected CDNs send instead of the real one.
-IMAGE_ARCHIVE_PLACEHOLDERS: list[str] = []
 # Worker processes for article extraction ("auto": one per core beyond the reactor's; 0: in-process).
 EXTRACT_WORKERS = "auto"
 # Share the frontier with other crawler processes under this job name (scrapy-redis; empty: alone).
 FRONTIER_JOB = ""
-# Seconds a shared job's Redis keys live after a process of it finishes.
-FRONTIER_TTL = 86400
 # Measure how long CPU work keeps the reactor from its event loop (ReactorLagExtension; cheap).
 REACTOR_LAG_ENABLED = True
 # Seconds between progress lines on a terminal (ProgressExtension); 0 turns them off.
@@ -182,11 +138,7 @@ PROGRESS_INTERVAL = 2.0
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
-LOG_LEVEL = os.environ.get("FEEDARCHIVER_LOG_LEVEL", "INFO")
+LOG_LEVEL = "INFO"
 # Scrapy's own periodic "Crawled N pages" line is replaced by ProgressExtension on terminals.
 LOGSTATS_INTERVAL = 60.0
 
-
-def data_dir(settings_value: str) -> Path:
-    """The data directory a setting names, made absolute."""
-    return Path(settings_value or "data").expanduser().resolve()

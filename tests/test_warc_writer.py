@@ -28,7 +28,8 @@ from crawler.archive.warc import (
     scan_complete_records,
     warc_file_name,
 )
-from crawler.extensions.warc_capture import RENDERED_DOM, WarcCaptureExtension, WarcConfig, repair_headers
+from crawler.extensions.warc_capture import WarcCaptureExtension, WarcConfig, repair_headers
+from crawler.meta import RENDERED_DOM
 
 
 class Clock:

@@ -15,8 +15,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.index import IndexStore, index_url_for, open_index_store
-from crawler.settings import data_dir
+from crawler.addon import required
+from crawler.index import IndexStore, open_index_store
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class SourceRunsExtension:
     def from_crawler(cls, crawler: Crawler) -> SourceRunsExtension:
         if not crawler.settings.getbool("SOURCE_RUNS_ENABLED", True):
             raise NotConfigured("SOURCE_RUNS_ENABLED is off")
-        url = index_url_for(data_dir(crawler.settings.get("FEEDARCHIVER_DATA")), crawler.settings.get("INDEX_URL"))
+        url = required(crawler.settings, "INDEX_URL")
         threshold = crawler.settings.getfloat("STORY_THRESHOLD")
         ext = cls(open_index_store(url, story_threshold=threshold), crawler.stats,
                   crawler.settings.getint("SOURCE_BLOCK_BACKOFF", 3600))

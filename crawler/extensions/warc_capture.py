@@ -39,6 +39,7 @@ from twisted.internet.threads import deferToThread
 from warcio.statusandheaders import StatusAndHeaders
 
 import crawler
+from crawler.addon import required
 from crawler.archive.publisher import ArchivePublisher
 from crawler.archive.wacz import WaczPage
 from crawler.archive.warc import (
@@ -49,21 +50,16 @@ from crawler.archive.warc import (
     payload_digest,
     repair_open_files,
 )
-from crawler.index import IndexStore, Validators, index_url_for
+from crawler.index import IndexStore, Validators
 from crawler.index.writer import IndexWriter, release, shared_writer
 from crawler.items import PayloadRecord, PostItem, WarcRef
-from crawler.middlewares.incomplete_response import TRUNCATED_META
-from crawler.settings import data_dir
+from crawler.meta import CONDITIONAL, RENDERED, RENDERED_DOM, TRUNCATED, WARC_REFS
 from crawler.storage.remote import ArchiveStorage, open_storage
 
 logger = logging.getLogger(__name__)
 
 Headers = list[tuple[str, str]]
 
-# request.meta keys. CONDITIONAL: remember this answer's validators for the next conditional request.
-CONDITIONAL_META = "conditional"
-# A response flag (or request.meta key) marking a body that is a browser's rendered DOM, not an HTTP payload.
-RENDERED_DOM = "rendered_dom"
 
 
 @dataclass(frozen=True)
@@ -179,7 +175,7 @@ def is_rendered(request: Request, response: Response) -> bool:
     (scrapy-playwright flags them "playwright"); any other renderer can flag "rendered_dom"."""
     return bool(
         {RENDERED_DOM, "playwright"} & set(response.flags)
-        or request.meta.get("rendered") or request.meta.get(RENDERED_DOM) or request.meta.get("playwright")
+        or request.meta.get(RENDERED) or request.meta.get(RENDERED_DOM) or request.meta.get("playwright")
     )
 
 
@@ -210,8 +206,8 @@ class WarcCaptureExtension:
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
-        data = data_dir(settings.get("FEEDARCHIVER_DATA"))
-        directory = Path(settings.get("WARC_DIR") or data / "warc")
+        data = Path(required(settings, "FEEDARCHIVER_DATA"))
+        directory = Path(required(settings, "WARC_DIR"))
         config = WarcConfig(
             directory=directory,
             prefix=settings.get("WARC_PREFIX", "feedarchiver"),
@@ -226,7 +222,7 @@ class WarcCaptureExtension:
             max_download_size=settings.getint("DOWNLOAD_MAXSIZE"),
             wacz=settings.getbool("WACZ_ENABLED", True),
         )
-        index_writer = shared_writer(index_url_for(data, settings.get("INDEX_URL")),
+        index_writer = shared_writer(required(settings, "INDEX_URL"),
                                      story_threshold=settings.getfloat("STORY_THRESHOLD"))
         store = index_writer.store
         storage: ArchiveStorage | None = None
@@ -333,7 +329,7 @@ class WarcCaptureExtension:
         limit = self._limit(request)
         # Scrapy refuses a body announced too large before reading any of it: keep the headers at least.
         if limit and isinstance(body_length, int) and body_length > limit:
-            request.meta[TRUNCATED_META] = "length"
+            request.meta[TRUNCATED] = "length"
             raise StopDownload(fail=False)
 
     def bytes_received(self, data: bytes, request: Request, spider: Spider) -> None:
@@ -344,7 +340,7 @@ class WarcCaptureExtension:
         self._received[request] = received
         # Same test, same chunk as Scrapy's own cut, which would throw the bytes away: stop first.
         if received > limit:
-            request.meta[TRUNCATED_META] = "length"
+            request.meta[TRUNCATED] = "length"
             raise StopDownload(fail=False)
 
     def request_left_downloader(self, request: Request, spider: Spider) -> None:
@@ -372,7 +368,7 @@ class WarcCaptureExtension:
         extra: dict[str, str] = {}
         if response.ip_address is not None:
             extra["WARC-IP-Address"] = str(response.ip_address)
-        truncated = request.meta.get(TRUNCATED_META) if "download_stopped" in response.flags else None
+        truncated = request.meta.get(TRUNCATED) if "download_stopped" in response.flags else None
         if "dataloss" in response.flags:
             truncated = "disconnect"
         if truncated:
@@ -390,7 +386,7 @@ class WarcCaptureExtension:
             revisit=revisit,
         )
         # Redirect hops share one list (Request.replace copies meta shallowly), so a post keeps every hop.
-        request.meta.setdefault("warc_refs", []).append(ref)
+        request.meta.setdefault(WARC_REFS, []).append(ref)
         self.stats.inc_value("warc/records", 2)
         if revisit is None:
             self.stats.inc_value("warc/payload_bytes", len(body))
@@ -410,7 +406,7 @@ class WarcCaptureExtension:
                 self.index_writer.add_payload_record(stored)
             elif not self.store.add_payload_record(stored):
                 stored = self.store.payload_record(digest)
-        if stored is not None and request.meta.get(CONDITIONAL_META) and 200 <= response.status < 300:
+        if stored is not None and request.meta.get(CONDITIONAL) and 200 <= response.status < 300:
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
             if etag or modified:
@@ -451,7 +447,7 @@ class WarcCaptureExtension:
         encoding = response.encoding if isinstance(response, TextResponse) else "utf-8"
         ref = self.writer.write_resource(f"urn:dom:{response.url}", f"text/html; charset={encoding}",
                                          response.body)
-        request.meta.setdefault("warc_refs", []).append(ref)
+        request.meta.setdefault(WARC_REFS, []).append(ref)
         self.stats.inc_value("warc/records")
         self.stats.inc_value("warc/resources/dom")
 

@@ -19,11 +19,10 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 
 from crawler.exceptions import IncompleteResponse
+from crawler.meta import TRUNCATED
 
 logger = logging.getLogger(__name__)
 
-# request.meta key WarcCaptureExtension sets when it cut a download at the size limit ("length").
-TRUNCATED_META = "warc_truncated"
 
 
 class IncompleteResponseMiddleware:
@@ -37,7 +36,7 @@ class IncompleteResponseMiddleware:
     def process_response(self, request: Request, response: Response) -> Request | Response:
         stats = self.crawler.stats
         assert stats is not None
-        if request.meta.get(TRUNCATED_META) == "length" and "download_stopped" in response.flags:
+        if request.meta.get(TRUNCATED) == "length" and "download_stopped" in response.flags:
             stats.inc_value("downloader/incomplete/length")
             logger.warning("Cut %s at the download size limit (%d bytes kept in the archive)",
                            request.url, len(response.body))

@@ -18,6 +18,7 @@ from scrapy.exceptions import CannotResolveHostError, NotConfigured
 from twisted.internet.error import DNSLookupError
 
 from crawler.exceptions import BlockedAddress
+from crawler.meta import SSRF_BLOCKED
 from crawler.net.policy import AddressPolicy, ForbiddenAddress
 from crawler.net.ssrf import REFUSED, resolve
 
@@ -59,9 +60,9 @@ class SsrfGuardMiddleware:
             self.count(request, exception)
 
     def count(self, request: Request, blocked: BlockedAddress) -> None:
-        if request.meta.get("ssrf_blocked"):
+        if request.meta.get(SSRF_BLOCKED):
             return  # the same failure passes process_exception more than once on some paths
-        request.meta["ssrf_blocked"] = blocked.reason
+        request.meta[SSRF_BLOCKED] = blocked.reason
         self.stats.inc_value("ssrf/blocked")
         self.stats.inc_value(f"ssrf/blocked/{blocked.reason}")
         logger.warning("Blocked %s: %s", request.url, blocked)

@@ -17,6 +17,7 @@ from scrapy.http import Response
 
 from crawler.content.pagecheck import detect_challenge
 from crawler.exceptions import WafChallenge
+from crawler.meta import BLOCKED
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class WafChallengeMiddleware:
         waf = detect_challenge(headers, response.body)
         if waf is None:
             return response
-        request.meta["blocked"] = waf
+        request.meta[BLOCKED] = waf
         self.stats.inc_value(f"waf/challenge/{waf}")
         logger.debug("WAF challenge (%s) at %s", waf, response.url)
         raise WafChallenge(waf, response.url, response.status)

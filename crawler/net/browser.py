@@ -24,6 +24,7 @@ from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.errors import BrowserUnavailable
+from crawler.meta import RENDERED
 from crawler.net.policy import AddressPolicy
 from crawler.net.ssrf import browser_request_forbidden
 
@@ -66,6 +67,6 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[m
                 await self._launch()
                 self._started = True
         response: Response = await super()._download_request(request, spider)
-        request.meta["rendered"] = True
+        request.meta[RENDERED] = True
         self.stats.inc_value("browser/rendered")
         return response

@@ -35,19 +35,17 @@ def job_prefix(job: str) -> str:
     return f"feedarchiver:{job}:"
 
 
-def scrapy_settings(redis_url: str, job: str, ttl: int) -> dict[str, Any]:
-    """The Scrapy settings that put a crawl's frontier in Redis under ``job``."""
+def scrapy_settings(job: str) -> dict[str, Any]:
+    """The Scrapy settings that put a crawl's frontier in Redis (REDIS_URL) under ``job``."""
     prefix = job_prefix(job)
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "REDIS_URL": redis_url,
         "SCHEDULER_QUEUE_KEY": prefix + "%(spider)s:requests",
         "SCHEDULER_DUPEFILTER_KEY": prefix + "%(spider)s:dupefilter",
         # The first process to finish must not flush the queue the others still work on: keys expire instead.
         "SCHEDULER_PERSIST": True,
         "FRONTIER_JOB": job,
-        "FRONTIER_TTL": ttl,
     }
 
 

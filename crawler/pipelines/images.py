@@ -33,14 +33,15 @@ from scrapy.exceptions import (
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 
+from crawler.addon import required
 from crawler.content.images import IMAGE_TYPES, image_urls, inspect_image, media_path, media_url, rewrite_images
 from crawler.content.images import sha256_hex as sha256_of
 from crawler.errors import MediaError
 from crawler.exceptions import fetch_error_kind
-from crawler.index import IndexStore, index_url_for, open_index_store
+from crawler.index import IndexStore, open_index_store
 from crawler.items import MediaRef, PostItem, WarcRef
+from crawler.meta import WARC_REFS
 from crawler.net.frontier import SharedOutcomes, job_prefix, redis_client
-from crawler.settings import data_dir
 from crawler.storage.media import MediaStore, open_media_store
 
 logger = logging.getLogger(__name__)
@@ -111,9 +112,8 @@ class ImageArchivePipeline:
         settings = crawler.settings
         if not settings.getbool("IMAGE_ARCHIVE_ENABLED"):
             raise NotConfigured("IMAGE_ARCHIVE_ENABLED is off")
-        store = settings.get("IMAGE_ARCHIVE_STORE") or data_dir(settings.get("FEEDARCHIVER_DATA")) / "media"
         config = ImageArchiveConfig(
-            store=str(store),
+            store=required(settings, "IMAGE_ARCHIVE_STORE"),
             base_url=settings.get("IMAGE_ARCHIVE_BASE_URL") or "/media/",
             max_bytes=settings.getint("IMAGE_ARCHIVE_MAX_BYTES"),
             max_per_post=settings.getint("IMAGE_ARCHIVE_MAX_PER_POST"),
@@ -127,8 +127,7 @@ class ImageArchivePipeline:
             assert crawler.engine is not None
             return await crawler.engine.download_async(request)
 
-        index_url = index_url_for(data_dir(settings.get("FEEDARCHIVER_DATA")), settings.get("INDEX_URL"))
-        pipeline = cls(config, download, crawler.stats, policies, open_index_store(index_url))
+        pipeline = cls(config, download, crawler.stats, policies, open_index_store(required(settings, "INDEX_URL")))
         if job := settings.get("FRONTIER_JOB"):
             # A picture two boxes' posts show is fetched by one of them; the other waits for its outcome.
             pipeline.shared = SharedOutcomes(redis_client(settings.get("REDIS_URL")), f"{job_prefix(job)}images",
@@ -247,8 +246,8 @@ class ImageArchivePipeline:
         try:
             response = await self.download(request)
         except Exception as exc:  # every way a download can fail is one counted outcome, never a crash
-            return self._failed(url, *_classify(exc), captures=request.meta.get("warc_refs", []))
-        captures = tuple(response.meta.get("warc_refs", []))
+            return self._failed(url, *_classify(exc), captures=request.meta.get(WARC_REFS, []))
+        captures = tuple(response.meta.get(WARC_REFS, []))
         try:
             return await self._keep(url, response, captures)
         except MediaError as exc:

@@ -9,10 +9,10 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.index import IndexStore, index_url_for
+from crawler.addon import required
+from crawler.index import IndexStore
 from crawler.index.writer import IndexWriter, release, shared_writer
 from crawler.items import PostItem
-from crawler.settings import data_dir
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class IndexStorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexStorePipeline:
-        url = index_url_for(data_dir(crawler.settings.get("FEEDARCHIVER_DATA")), crawler.settings.get("INDEX_URL"))
+        url = required(crawler.settings, "INDEX_URL")
         writer = shared_writer(url, story_threshold=crawler.settings.getfloat("STORY_THRESHOLD"))
         return cls(writer.store, crawler.stats, writer)
 

@@ -24,6 +24,7 @@ from crawler.content.pagecheck import soft_404
 from crawler.errors import ConfigError, ExtractionError
 from crawler.exceptions import WafChallenge, fetch_error_kind
 from crawler.items import PostItem, Role
+from crawler.meta import WARC_REFS
 from crawler.net.frontier import SharedClaims, job_prefix, redis_client
 from crawler.workers import CpuPool, default_workers
 
@@ -166,7 +167,8 @@ class SourceSpider(Spider):
     # -- requests --------------------------------------------------------------------------------
 
     def source_request(self, url: str, source: SourceConfig, callback: Any, *, render: bool | None = None,
-                       errback: Any = None, claim: str | None = None, **cb_kwargs: Any) -> Request | None:
+                       errback: Any = None, claim: str | None = None, meta: dict[str, Any] | None = None,
+                       **cb_kwargs: Any) -> Request | None:
         """A request on behalf of one source, once per (source, URL) in a crawl.
 
         Scrapy's own URL dupefilter is bypassed on purpose: an original both listed in its publisher's
@@ -190,7 +192,7 @@ class SourceSpider(Spider):
             if seen in self._seen:
                 return None
             self._seen.add(seen)
-        meta: dict[str, Any] = {}
+        meta = dict(meta or {})
         if source.browser if render is None else render:
             # scrapy-playwright's handler renders only requests that carry this key (crawler/net/browser.py).
             meta["playwright"] = True
@@ -226,7 +228,7 @@ class SourceSpider(Spider):
             categories=list(entry.categories if entry.categories is not None else source.categories),
             feed_entry_id=entry.entry_id, summary=entry.summary,
             lead_image=article.lead_image,
-            captures=list(response.meta.get("warc_refs", [])),
+            captures=list(response.meta.get(WARC_REFS, [])),
         )
         yield item
         if role == "copy" and original and source.follow_original:

@@ -31,6 +31,7 @@ from crawler.content.dates import parse_date
 from crawler.content.encoding import decode_html
 from crawler.content.pagecheck import soft_404
 from crawler.items import PostItem
+from crawler.meta import RENDERED
 from crawler.spiders.base import EntryContext, SourceSpider
 
 
@@ -87,7 +88,7 @@ class ListPageSpider(SourceSpider):
         items = select(page_selector, selectors.item)
         self.crawler.stats.inc_value("list/items", len(items))
         if not items:
-            rendered = " (rendered)" if response.meta.get("rendered") else ""
+            rendered = " (rendered)" if response.meta.get(RENDERED) else ""
             hint = "" if source.browser else "; if the page builds its list with JavaScript, set browser = true"
             self.count_error(source, "list_empty", "no item matches %r at %s%s%s", selectors.item, response.url,
                              rendered, hint)
