@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler import __version__
-from crawler.config import AppConfig, default_sources_path, load_config
+from crawler.config import AppConfig, Workspace, data_dir, default_sources_path, load_config
 from crawler.errors import ExtractionError, FeedArchiverError
 from crawler.runner import CrawlReport
 
@@ -23,10 +22,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 DEMO_BASE_PORT = 18700  # fixed demo web ports keep URLs, and so the index, stable between demo runs
-
-
-def _data_dir(value: str | None) -> Path:
-    return Path(value or os.environ.get("FEEDARCHIVER_DATA") or "data").expanduser().resolve()
 
 
 def _log_level(args: argparse.Namespace) -> str:
@@ -88,7 +83,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     app = load_config(args.config)
     sources = app.select(args.names, all_enabled=args.all)
     overrides = dict(_setting(item) for item in args.set)
-    report = CrawlRunner(app, _data_dir(args.data), _log_level(args), overrides, job=args.job).run(sources)
+    report = CrawlRunner(app, data_dir(args.data), _log_level(args), overrides, job=args.job).run(sources)
     _print_report(report, [s.name for s in sources])
     if report.responses == 0 and not report.stats.get("frontier/claimed_elsewhere"):
         # (A box of a shared crawl may find every request already taken by the others: not a failure.)
@@ -98,10 +93,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def _export(app: AppConfig, data: Path) -> int:
-    from crawler.index import index_url_for, open_index_store
+    from crawler.index import open_index_store
     from exporters import export_all
 
-    store = open_index_store(index_url_for(data, app.settings.index_url), story_threshold=app.settings.story_threshold)
+    store = open_index_store(Workspace(app, data).index_url, story_threshold=app.settings.story_threshold)
     try:
         result = export_all(store, app, data)
     finally:
@@ -118,69 +113,13 @@ def _export(app: AppConfig, data: Path) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    return _export(load_config(args.config), _data_dir(args.data))
-
-
-def _health_provider(app: AppConfig, data: Path) -> Callable[[], dict[str, Any]]:
-    """/health of `serve`: the index's runs and the daemon's job store, read afresh on each request."""
-    from schedules.health import health_document, open_existing_store
-    from schedules.spec import load_schedules
-
-    schedules = load_schedules(app)
-
-    def report() -> dict[str, Any]:
-        store = open_existing_store(app, data)
-        try:
-            return health_document(app, schedules, store, jobs=_stored_jobs(app, data) if schedules else {})
-        finally:
-            if store is not None:
-                store.close()
-
-    return report
-
-
-def _snapshot_provider(app: AppConfig, data: Path) -> Callable[[str, str], Any]:
-    """/web/TIMESTAMP/URL of `serve`: one index store, opened at the first request and shared by the
-    server's threads (an SQLAlchemy engine is thread-safe); WARCs from DATA/warc, else archive storage."""
-    import threading
-
-    from crawler.archive.snapshots import Snapshot, SnapshotFinder, SnapshotNotFound
-    from crawler.storage.remote import open_storage
-    from schedules.health import open_existing_store
-
-    lock = threading.Lock()
-    finder: list[SnapshotFinder] = []
-
-    def find(timestamp: str, url: str) -> Snapshot:
-        with lock:
-            if not finder:
-                store = open_existing_store(app, data)
-                if store is None:
-                    raise SnapshotNotFound("nothing archived yet")
-                storage = (open_storage(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
-                           if app.settings.archive_url else None)
-                finder.append(SnapshotFinder(data / "warc", store, storage))
-        return finder[0].find(timestamp, url)
-
-    return find
-
-
-def _stored_jobs(app: AppConfig, data: Path) -> dict[str, Any]:
-    from crawler.errors import SchedulerError
-    from schedules.store import job_store_url, read_jobs
-
-    try:
-        return dict(read_jobs(job_store_url(data, app.settings), app.settings.schedule_store_table))
-    except SchedulerError as exc:
-        logger.warning("%s: next runs unknown", exc)
-        return {}
+    return _export(load_config(args.config), data_dir(args.data))
 
 
 def _serve_forever(data: Path, host: str, port: int, app: AppConfig | None = None) -> int:
-    from web.server import make_server
+    from web.service import published_server
 
-    server = make_server(data, host, port, health=_health_provider(app, data) if app is not None else None,
-                         snapshots=_snapshot_provider(app, data) if app is not None else None)
+    server = published_server(data, host, port, app)
     print(f"serving {data} at http://{host}:{server.server_address[1]}/feeds/all.atom (Ctrl-C to stop)")
     try:
         server.serve_forever()
@@ -192,7 +131,7 @@ def _serve_forever(data: Path, host: str, port: int, app: AppConfig | None = Non
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _serve_forever(_data_dir(args.data), args.host, args.port, load_config(args.config))
+    return _serve_forever(data_dir(args.data), args.host, args.port, load_config(args.config))
 
 
 def _daemon_logging(args: argparse.Namespace) -> None:
@@ -219,14 +158,14 @@ def _run_daemon(app: AppConfig, data: Path, host: str, port: int | None) -> int:
 
 def cmd_daemon(args: argparse.Namespace) -> int:
     _daemon_logging(args)
-    return _run_daemon(load_config(args.config), _data_dir(args.data), args.host, args.port)
+    return _run_daemon(load_config(args.config), data_dir(args.data), args.host, args.port)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demoweb import HOSTS, DemoWeb
     from crawler.runner import CrawlRunner
 
-    data = _data_dir(args.data)
+    data = data_dir(args.data)
     data.mkdir(parents=True, exist_ok=True)
     with DemoWeb(base_port=DEMO_BASE_PORT) as web:
         config_path = data / "demo-sources.toml"
@@ -254,15 +193,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from schedules.health import health_document, open_existing_store
+    from schedules.health import health_document, open_existing_store, stored_jobs
     from schedules.spec import load_schedules
 
     app = load_config(args.config)
-    data = _data_dir(args.data)
+    data = data_dir(args.data)
     schedules = load_schedules(app)
     store = open_existing_store(app, data)
     try:
-        report = health_document(app, schedules, store, jobs=_stored_jobs(app, data) if schedules else {})
+        report = health_document(app, schedules, store, jobs=stored_jobs(app, data) if schedules else {})
     finally:
         if store is not None:
             store.close()
@@ -311,16 +250,17 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from crawler.archive.verify import ArchiveVerifier
-    from crawler.index import SqlIndexStore, index_url_for
+    from crawler.index import SqlIndexStore
     from crawler.storage.remote import open_storage
 
     app = load_config(args.config)
-    data = _data_dir(args.data)
+    data = data_dir(args.data)
     if not data.is_dir():
         raise FeedArchiverError(f"no data directory at {data}")
     store = None
-    if (data / "index.sqlite3").exists() or app.settings.index_url:
-        store = SqlIndexStore(index_url_for(data, app.settings.index_url))
+    workspace = Workspace(app, data)
+    if workspace.has_index:
+        store = SqlIndexStore(workspace.index_url)
     storage = None
     if app.settings.archive_url:
         storage = open_storage(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)

@@ -207,6 +207,11 @@ class Workspace:
         return self.settings.index_url or f"sqlite:///{self.data / 'index.sqlite3'}"
 
     @property
+    def has_index(self) -> bool:
+        """Whether there is an index to read (reading must not create one): a configured store, or the file."""
+        return bool(self.settings.index_url) or (self.data / "index.sqlite3").exists()
+
+    @property
     def schedule_store_url(self) -> str:
         """The daemon's job store: the configured one, else DATA/schedules.sqlite3."""
         return self.settings.schedule_store_url or f"sqlite:///{self.data / 'schedules.sqlite3'}"

@@ -41,3 +41,14 @@ class StorageError(FeedArchiverError):
 
 class SchedulerError(FeedArchiverError):
     """The daemon cannot run its schedules (job store unreachable, or held by another daemon)."""
+
+
+class ForbiddenAddress(FeedArchiverError):
+    """A destination the policy forbids; the crawl raises it as crawler.exceptions.BlockedAddress."""
+
+    def __init__(self, url_or_host: str, address: str, reason: str) -> None:
+        super().__init__(f"SSRF guard: {url_or_host} is {address} ({reason}); "
+                         "allow it with allow_networks or allow_hosts in [settings]")
+        self.where = url_or_host
+        self.address = address
+        self.reason = reason

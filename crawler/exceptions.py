@@ -24,8 +24,7 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.web._newclient import ResponseNeverReceived
 
-from crawler.errors import BrowserUnavailable
-from crawler.net.policy import ForbiddenAddress
+from crawler.errors import BrowserUnavailable, ForbiddenAddress
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -53,15 +52,10 @@ class WafChallenge(IgnoreRequest):
 class BlockedAddress(IgnoreRequest):
     """A request would reach an address the SSRF guard forbids (crawler.net.policy; never retried)."""
 
-    def __init__(self, url_or_host: str, address: str, reason: str) -> None:
-        super().__init__(f"SSRF guard: {url_or_host} is {address} ({reason}); "
-                         "allow it with allow_networks or allow_hosts in [settings]")
-        self.address = address
-        self.reason = reason
-
-    @classmethod
-    def of(cls, forbidden: ForbiddenAddress) -> BlockedAddress:
-        return cls(forbidden.where, forbidden.address, forbidden.reason)
+    def __init__(self, forbidden: ForbiddenAddress) -> None:
+        super().__init__(str(forbidden))
+        self.address = forbidden.address
+        self.reason = forbidden.reason
 
 
 # Scrapy 2.19 raises its own classes for these; older Scrapy, Twisted and the browser handler raise

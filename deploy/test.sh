@@ -58,5 +58,7 @@ echo "== ruff"
 "$VENV/bin/ruff" check crawler exporters schedules web tests bench
 echo "== mypy"
 "$VENV/bin/mypy"
+echo "== import contracts"
+"$VENV/bin/lint-imports"
 echo "== pytest"
 "$VENV/bin/python" -m pytest "$@"

@@ -30,14 +30,14 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.config import AppConfig
+from crawler.config import AppConfig, Workspace
 from crawler.errors import ConfigError, SchedulerError
-from crawler.index import IndexStore, index_url_for, open_index_store
+from crawler.index import IndexStore, open_index_store
 from schedules.crawls import ChildProcess, ProcessOutcome, feedarchiver_argv, last_line
 from schedules.health import RUNS_LOOKED_AT, health_document, held_until
 from schedules.polling import poll_state
 from schedules.spec import ScheduleSpec, load_schedules
-from schedules.store import JobInfo, SchedulerLock, db_error, engine_url, job_store_url, safe_url
+from schedules.store import JobInfo, SchedulerLock, db_error, engine_url, safe_url
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,8 @@ class Daemon:
         self.specs = {spec.name: spec for spec in (schedules if schedules is not None else load_schedules(app))}
         if not self.specs:
             raise ConfigError(f"no [[schedules]] in {app.path}: nothing for the daemon to run (see README, Daemon)")
-        self.store_url = job_store_url(data_dir, app.settings)
+        self.workspace = Workspace(app, data_dir)
+        self.store_url = self.workspace.schedule_store_url
         self.table = app.settings.schedule_store_table
         self.stop_timeout = float(app.settings.daemon_stop_timeout)
         self._lock = threading.Lock()
@@ -92,7 +93,7 @@ class Daemon:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_held = SchedulerLock(self.store_url, self.table).acquire()
         try:
-            self._store = open_index_store(index_url_for(self.data_dir, self.app.settings.index_url))
+            self._store = open_index_store(self.workspace.index_url)
             self.scheduler = BackgroundScheduler(
                 jobstores={"default": SQLAlchemyJobStore(url=engine_url(self.store_url), tablename=self.table)},
                 executors={"default": ThreadPoolExecutor(max_workers=self.app.settings.daemon_max_crawls)},

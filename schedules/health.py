@@ -6,6 +6,7 @@ It is built from the index (runs per source) and the job store (next run of each
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
@@ -14,11 +15,14 @@ from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 
-from crawler.config import AppConfig
-from crawler.index import IndexStore, SourceHealth, SourceRun, SourceState, index_url_for, open_index_store
+from crawler.config import AppConfig, Workspace
+from crawler.errors import SchedulerError
+from crawler.index import IndexStore, SourceHealth, SourceRun, SourceState, open_index_store
 from schedules.polling import PollState, is_blocked, poll_state
 from schedules.spec import ScheduleSpec
-from schedules.store import JobInfo
+from schedules.store import JobInfo, read_jobs
+
+logger = logging.getLogger(__name__)
 
 RUNS_LOOKED_AT = 12  # enough history for the longest back-off (2 ** 11 slots)
 
@@ -39,9 +43,8 @@ def first_slot(trigger: BaseTrigger, next_run: datetime | None, not_before: date
 
 def open_existing_store(app: AppConfig, data_dir: Path) -> IndexStore | None:
     """The index store, or None when there is none yet (reporting health must not create one)."""
-    if not app.settings.index_url and not (data_dir / "index.sqlite3").exists():
-        return None
-    return open_index_store(index_url_for(data_dir, app.settings.index_url))
+    workspace = Workspace(app, data_dir)
+    return open_index_store(workspace.index_url) if workspace.has_index else None
 
 
 def _last_run(h: SourceHealth | None) -> dict[str, Any] | None:
@@ -144,3 +147,13 @@ def health_document(app: AppConfig, schedules: list[ScheduleSpec], store: IndexS
                       for spec in schedules},
         "sources": sources,
     }
+
+
+def stored_jobs(app: AppConfig, data: Path) -> dict[str, Any]:
+    """The daemon's stored jobs (for their next runs), read-only; none when the job store cannot be read."""
+
+    try:
+        return dict(read_jobs(Workspace(app, data).schedule_store_url, app.settings.schedule_store_table))
+    except SchedulerError as exc:
+        logger.warning("%s: next runs unknown", exc)
+        return {}

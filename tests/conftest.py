@@ -21,7 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from psycopg import sql
 
 from crawler.demoweb import DemoWeb
-from crawler.index import SqlIndexStore, StoredPost, index_url_for
+from crawler.index import SqlIndexStore, StoredPost
 
 ROOT = Path(__file__).resolve().parent.parent
 # CI machines are shared and noisy: a slow example is not a failure (timings stay out of pass/fail).
@@ -31,6 +31,11 @@ hypothesis_settings.load_profile("feedarchiver")
 REPLAY_BIN = Path(os.environ.get("REPLAY_VENV", ROOT / ".venv-pywb")) / "bin"
 # The machine's PostgreSQL (deploy/test.sh starts it); every test gets a schema of its own in it.
 POSTGRES_URL = os.environ.get("FEEDARCHIVER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1/test")
+
+
+def sqlite_index(data: Path) -> str:
+    """The index store URL of a data directory with the default (SQLite) index."""
+    return f"sqlite:///{data.resolve() / 'index.sqlite3'}"
 
 
 def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -92,14 +97,14 @@ class Crawl:
     web: DemoWeb
 
     def posts(self, source: str | None = None) -> list[StoredPost]:
-        store = SqlIndexStore(index_url_for(self.data))
+        store = SqlIndexStore(sqlite_index(self.data))
         try:
             return store.posts(source=source)
         finally:
             store.close()
 
     def store(self) -> SqlIndexStore:
-        return SqlIndexStore(index_url_for(self.data))
+        return SqlIndexStore(sqlite_index(self.data))
 
     def warcs(self) -> list[Path]:
         return sorted((self.data / "warc").glob("*.warc.gz"))

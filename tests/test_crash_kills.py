@@ -19,8 +19,8 @@ import pytest
 
 from crawler.archive.reader import ArchiveReader
 from crawler.demoweb import FEEDS, HOSTS, DemoWeb
-from crawler.index import SqlIndexStore, index_url_for
-from tests.conftest import ROOT, Crawl, run_cli
+from crawler.index import SqlIndexStore
+from tests.conftest import ROOT, Crawl, run_cli, sqlite_index
 
 pytestmark = pytest.mark.crawl
 
@@ -30,7 +30,7 @@ SEED = 20261128  # fixed: a failure can be replayed; the moments still spread ov
 
 def seen(data: Path, web: DemoWeb) -> list[tuple[str, str, str]]:
     """(source, demo ref, role) of every URL the feed sources stored a post at; ports written as host names."""
-    store = SqlIndexStore(index_url_for(data))
+    store = SqlIndexStore(sqlite_index(data))
     try:
         refs = {web.base_url(host): host for host in HOSTS}
         rows = []
@@ -94,7 +94,7 @@ def test_twenty_sigkills_then_one_run_completes_without_duplicates(tmp_path: Pat
         verify = run_cli("verify", "--data", str(data), "--config", str(config))
         assert verify.returncode == 0, f"kills at {moments}:\n{verify.stdout}{verify.stderr}"
         # Every post in the index points at a readable record.
-        store = SqlIndexStore(index_url_for(data))
+        store = SqlIndexStore(sqlite_index(data))
         try:
             reader = ArchiveReader(data / "warc")
             posts = store.posts()
@@ -109,7 +109,7 @@ def test_twenty_sigkills_then_one_run_completes_without_duplicates(tmp_path: Pat
 
         rows = seen(data, web)
         assert not [row for row, n in Counter(rows).items() if n > 1], "a URL stored twice for one source"
-        store = SqlIndexStore(index_url_for(data))
+        store = SqlIndexStore(sqlite_index(data))
         try:
             hashes = [p.content_hash for p in store.posts()]
         finally:

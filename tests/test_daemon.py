@@ -27,9 +27,9 @@ from sqlalchemy import create_engine, text
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demoweb import DemoWeb
-from crawler.index import SourceRun, SqlIndexStore, index_url_for
+from crawler.index import SourceRun, SqlIndexStore
 from schedules.store import read_jobs
-from tests.conftest import ROOT, Crawl, run_cli
+from tests.conftest import ROOT, Crawl, run_cli, sqlite_index
 
 pytestmark = pytest.mark.crawl
 
@@ -116,7 +116,7 @@ def write_config(path: Path, web: DemoWeb, schedules: str, also_allow: tuple[str
 
 
 def runs_of(data: Path) -> dict[str, list[SourceRun]]:
-    store = SqlIndexStore(index_url_for(data))
+    store = SqlIndexStore(sqlite_index(data))
     try:
         return {source: sorted(runs, key=lambda r: r.id) for source, runs in store.recent_runs(1000).items()}
     finally:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from crawler.demoweb import DemoWeb
-from crawler.index import SqlIndexStore, index_url_for
-from tests.conftest import S3Server, run_cli
+from crawler.index import SqlIndexStore
+from tests.conftest import S3Server, run_cli, sqlite_index
 
 pytestmark = pytest.mark.crawl
 
@@ -50,7 +50,7 @@ def test_upload_check_delete_and_retry(s3_server: S3Server, demo_web: DemoWeb, t
     assert "6 files uploaded" in second and "failed" not in second
     assert local_files(data) == [], "checked uploads are deleted locally"
 
-    store = SqlIndexStore(index_url_for(data))
+    store = SqlIndexStore(sqlite_index(data))
     try:
         files = store.archived_files()
     finally:

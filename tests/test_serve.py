@@ -17,7 +17,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from tests.conftest import Crawl, run_cli
+from tests.conftest import Crawl, run_cli, sqlite_index
 from web.server import make_server
 
 pytestmark = pytest.mark.crawl
@@ -156,9 +156,9 @@ def test_snapshots_of_unknown_urls_and_bad_timestamps_are_404(served_with_snapsh
 def test_a_revisit_is_answered_with_the_payload_it_refers_to(recrawl: Crawl) -> None:
     from crawler.archive.snapshots import SnapshotFinder, timestamp14
     from crawler.config import load_config
-    from crawler.index import SqlIndexStore, index_url_for
+    from crawler.index import SqlIndexStore
 
-    store = SqlIndexStore(index_url_for(recrawl.data))
+    store = SqlIndexStore(sqlite_index(recrawl.data))
     try:
         finder = SnapshotFinder(recrawl.data / "warc", store)
         captured = {url: sorted(store.captures_at(url), key=lambda ref: ref["captured_at"])

@@ -13,9 +13,9 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from crawler.config import load_config
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, ForbiddenAddress
 from crawler.middlewares.retry_after import retry_after_seconds
-from crawler.net.policy import AddressPolicy, ForbiddenAddress
+from crawler.net.policy import AddressPolicy
 from crawler.net.ssrf import browser_request_forbidden
 
 NONE = AddressPolicy()

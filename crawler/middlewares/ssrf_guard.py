@@ -17,9 +17,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CannotResolveHostError, NotConfigured
 from twisted.internet.error import DNSLookupError
 
+from crawler.errors import ForbiddenAddress
 from crawler.exceptions import BlockedAddress
 from crawler.meta import SSRF_BLOCKED
-from crawler.net.policy import AddressPolicy, ForbiddenAddress
+from crawler.net.policy import AddressPolicy
 from crawler.net.ssrf import REFUSED, resolve
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class SsrfGuardMiddleware:
                 addresses = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
                 self.policy.judge_resolved(host, addresses)
         except ForbiddenAddress as forbidden:
-            raise BlockedAddress.of(forbidden) from None
+            raise BlockedAddress(forbidden) from None
         except OSError:
             return None  # the name does not resolve: the download fails the ordinary way (DNS error)
 

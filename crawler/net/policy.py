@@ -10,19 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.errors import ConfigError
-
-
-class ForbiddenAddress(Exception):
-    """A destination the policy forbids; the crawl raises it as crawler.exceptions.BlockedAddress."""
-
-    def __init__(self, url_or_host: str, address: str, reason: str) -> None:
-        super().__init__(f"SSRF guard: {url_or_host} is {address} ({reason}); "
-                         "allow it with allow_networks or allow_hosts in [settings]")
-        self.where = url_or_host
-        self.address = address
-        self.reason = reason
-
+from crawler.errors import ConfigError, ForbiddenAddress
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

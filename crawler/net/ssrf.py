@@ -22,8 +22,9 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
+from crawler.errors import ForbiddenAddress
 from crawler.exceptions import BlockedAddress
-from crawler.net.policy import AddressPolicy, ForbiddenAddress
+from crawler.net.policy import AddressPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ async def browser_request_forbidden(policy: AddressPolicy, stats: Any, browser_r
             addresses = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
             policy.judge_resolved(host, addresses)
     except ForbiddenAddress as forbidden:
-        blocked = BlockedAddress.of(forbidden)
+        blocked = BlockedAddress(forbidden)
         stats.inc_value("ssrf/blocked")
         stats.inc_value(f"ssrf/blocked/{blocked.reason}")
         logger.warning("Blocked the browser's request to %s: %s", url, blocked)
@@ -90,7 +91,7 @@ class GuardedResolver(CachingThreadedResolver):
             try:
                 self.policy.judge_resolved(name, [address])
             except ForbiddenAddress as forbidden:
-                blocked = REFUSED[name.lower()] = BlockedAddress.of(forbidden)
+                blocked = REFUSED[name.lower()] = BlockedAddress(forbidden)
                 raise DNSLookupError(str(blocked)) from None
             REFUSED.pop(name.lower(), None)
             return address
