@@ -251,7 +251,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from crawler.archive.verify import ArchiveVerifier
     from crawler.index import SqlIndexStore
-    from crawler.storage.remote import open_storage
+    from crawler.storage.objects import open_store
 
     app = load_config(args.config)
     data = data_dir(args.data)
@@ -263,7 +263,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         store = SqlIndexStore(workspace.index_url)
     storage = None
     if app.settings.archive_url:
-        storage = open_storage(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
+        storage = open_store(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
     try:
         report = ArchiveVerifier(data, store, storage).run()
     finally:

@@ -344,9 +344,9 @@ def _settings(table: dict[str, Any], env: dict[str, str]) -> Settings:
                           f"not {settings.schedule_store_url!r}")
     if not 0 < settings.story_threshold <= 1:
         raise ConfigError(f"setting story_threshold must be above 0 and at most 1, not {settings.story_threshold}")
-    if settings.feeds_store and (urlsplit(settings.feeds_store).scheme != "s3"
-                                 or not urlsplit(settings.feeds_store).netloc):
-        raise ConfigError(f"feeds_store must be s3://BUCKET/PREFIX, not {settings.feeds_store!r}")
+    if settings.feeds_store and not (urlsplit(settings.feeds_store).scheme == "file" or (
+            urlsplit(settings.feeds_store).scheme == "s3" and urlsplit(settings.feeds_store).netloc)):
+        raise ConfigError(f"feeds_store must be s3://BUCKET/PREFIX or file:///DIR, not {settings.feeds_store!r}")
     if settings.redis_url and urlsplit(settings.redis_url).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"redis_url must be redis://HOST:PORT/DB, not {settings.redis_url!r}")
     if settings.redis_job_ttl < 1:

@@ -1,4 +1,5 @@
-"""Publish DATA/feeds and DATA/hexo to S3 (``feeds_store = "s3://BUCKET/PREFIX"``), as `serve` would.
+"""Publish DATA/feeds and DATA/hexo to the feeds store (``feeds_store``: s3://BUCKET/PREFIX or
+file:///DIR), as `serve` would.
 
 Each object carries the content type and Cache-Control `feedarchiver serve` sends for it, so a
 bucket behind a CDN answers readers the same way. Only files whose bytes differ from the stored
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.errors import ConfigError, StorageError
+from crawler.errors import StorageError
+from crawler.storage.objects import open_store
 from exporters.publish import CONTENT_TYPES, FEED_MAX_AGE, write_atomic
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ STATE_FILE = ".feeds-published.json"
 
 @dataclass
 class PublishSummary:
-    uploaded: list[str] = field(default_factory=list)  # keys
+    uploaded: list[str] = field(default_factory=list)  # keys (with the bucket's prefix)
     deleted: list[str] = field(default_factory=list)  # keys of files gone locally
     unchanged: int = 0
 
@@ -60,20 +62,13 @@ def _local_files(data_dir: Path) -> dict[str, os.stat_result]:
 
 
 def publish(data_dir: Path, url: str, *, endpoint_url: str = "", client: Any = None) -> PublishSummary:
-    """Upload what changed under DATA/feeds and DATA/hexo to ``url`` and delete what is gone; raises
-    StorageError (what was sent before the error is remembered, the rest is tried again next time)."""
-    parts = urlsplit(url)
-    if parts.scheme != "s3" or not parts.netloc:
-        raise ConfigError(f"feeds_store must be s3://BUCKET/PREFIX, not {url!r}")
-    bucket, prefix = parts.netloc, parts.path.strip("/")
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    if client is None:
-        import boto3
-
-        client = boto3.client("s3", endpoint_url=endpoint_url or None)
-    summary = PublishSummary()
+    """Upload what changed under DATA/feeds and DATA/hexo to the store ``url`` names (s3://BUCKET/PREFIX
+    or file:///DIR) and delete what is gone; raises StorageError (what was sent before the error is
+    remembered, the rest is tried again next time)."""
+    store = open_store(url, endpoint_url=endpoint_url, client=client)
+    prefix = urlsplit(url).path.strip("/") if url.startswith("s3://") else ""
     key_of = (lambda rel: f"{prefix}/{rel}") if prefix else (lambda rel: rel)
+    summary = PublishSummary()
     state_path = data_dir / STATE_FILE
     try:
         previous = json.loads(state_path.read_text("utf-8"))
@@ -81,15 +76,11 @@ def publish(data_dir: Path, url: str, *, endpoint_url: str = "", client: Any = N
         trusted = previous.get("url") == url
     except (OSError, ValueError, KeyError, TypeError):
         known, trusted = {}, False
-    published: dict[str, list[Any]] = {}  # rel -> [size, mtime_ns, quoted MD5], as the bucket now holds it
+    published: dict[str, list[Any]] = {}  # rel -> [size, mtime_ns, quoted MD5], as the store now holds it
     try:
         remote: dict[str, str] = {}
         if not trusted:
-            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-                for obj in page.get("Contents", []):
-                    rel = obj["Key"][len(prefix) + 1:] if prefix else obj["Key"]
-                    if rel.split("/", 1)[0] in PUBLISHED_DIRS:
-                        remote[rel] = obj["ETag"]
+            remote = {rel: etag for rel, etag in store.listing().items() if rel.split("/", 1)[0] in PUBLISHED_DIRS}
         local = _local_files(data_dir)
         for rel in sorted(local):
             stat, seen = local[rel], known.get(rel)
@@ -102,17 +93,15 @@ def publish(data_dir: Path, url: str, *, endpoint_url: str = "", client: Any = N
             if etag in ((seen or [None] * 3)[2], remote.get(rel)):
                 summary.unchanged += 1
             else:
-                client.put_object(Bucket=bucket, Key=key_of(rel), Body=body, ContentType=content_type(data_dir / rel),
-                                  CacheControl=f"public, max-age={FEED_MAX_AGE}")
+                store.put(rel, body, content_type=content_type(data_dir / rel),
+                          cache_control=f"public, max-age={FEED_MAX_AGE}")
                 summary.uploaded.append(key_of(rel))
             published[rel] = [stat.st_size, stat.st_mtime_ns, etag]
         gone = sorted((set(known) | set(remote)) - set(local))
-        for start in range(0, len(gone), 1000):  # DeleteObjects takes up to 1,000 keys
-            batch = [key_of(rel) for rel in gone[start:start + 1000]]
-            client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
-            summary.deleted += batch
-    except (BotoCoreError, ClientError, OSError) as exc:
-        # Keep what is known to be in the bucket; a file whose upload failed is compared again next time.
+        store.delete(gone)
+        summary.deleted += [key_of(rel) for rel in gone]
+    except (StorageError, OSError) as exc:
+        # Keep what is known to be in the store; a file whose upload failed is compared again next time.
         _save(state_path, url, {**{rel: v for rel, v in known.items() if rel not in published}, **published})
         raise StorageError(f"publishing feeds to {url} failed: {exc}") from None
     _save(state_path, url, published)

@@ -27,7 +27,7 @@ from crawler.errors import MediaError
 from crawler.index import SqlIndexStore
 from crawler.items import MediaRef, PostItem
 from crawler.pipelines.images import ImageArchiveConfig, ImageArchivePipeline, referer_for
-from crawler.storage.media import LocalMediaStore, S3MediaStore
+from crawler.storage.objects import LocalStore, open_store, put_once
 
 
 def picture(fmt: str, size: tuple[int, int] = (40, 30), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -86,9 +86,9 @@ def test_store_writes_each_content_once_under_its_hash(tmp_path: Path) -> None:
     sha = hashlib.sha256(body).hexdigest()
     path = media_path(sha, "png")
     assert path == f"{sha[:2]}/{sha[2:4]}/{sha}.png"
-    store = LocalMediaStore(tmp_path)
-    assert store.put(path, body) is True
-    assert store.put(path, body) is False
+    store = LocalStore(tmp_path)
+    assert put_once(store, path, body, "image/png") is True
+    assert put_once(store, path, body, "image/png") is False
     assert (tmp_path / path).read_bytes() == body
     assert [p.name for p in (tmp_path / path).parent.iterdir()] == [f"{sha}.png"]  # no temporary left
 
@@ -98,7 +98,7 @@ def test_store_replaces_a_cut_file(tmp_path: Path) -> None:
     path = media_path(hashlib.sha256(body).hexdigest(), "png")
     (tmp_path / path).parent.mkdir(parents=True)
     (tmp_path / path).write_bytes(body[:10])  # a crash of some other writer
-    assert LocalMediaStore(tmp_path).put(path, body) is True
+    assert put_once(LocalStore(tmp_path), path, body, "image/png") is True
     assert (tmp_path / path).read_bytes() == body
 
 
@@ -362,7 +362,7 @@ def test_pipeline_stores_pictures_once_in_s3(tmp_path: Path, s3: Any) -> None:
     body = picture("PNG")
     web = FakeWeb({"https://c/a.png": (200, body), "https://d/a.png": (200, body)})
     archive, stats = pipeline(tmp_path, web, store="s3://feedarchiver-media/archive/media")
-    archive.store = S3MediaStore("s3://feedarchiver-media/archive/media", client=s3)
+    archive.store = open_store("s3://feedarchiver-media/archive/media", client=s3)
     item = post(imgs("https://c/a.png", "https://d/a.png"))
     asyncio.run(archive.process_item(item))
     path = item.media[0]["path"]
@@ -371,14 +371,14 @@ def test_pipeline_stores_pictures_once_in_s3(tmp_path: Path, s3: Any) -> None:
     assert [o["Key"] for o in listed] == [f"archive/media/{path}"]
     stored = s3.get_object(Bucket="feedarchiver-media", Key=f"archive/media/{path}")
     assert stored["Body"].read() == body and stored["ContentType"] == "image/png"
-    assert S3MediaStore("s3://feedarchiver-media/archive/media", client=s3).put(path, body, "image/png") is False
+    assert put_once(open_store("s3://feedarchiver-media/archive/media", client=s3), path, body, "image/png") is False
     assert not list(tmp_path.rglob("*.png"))
 
 
 def test_a_store_that_fails_leaves_the_original_url(tmp_path: Path, s3: Any) -> None:
     web = FakeWeb({"https://c/a.png": (200, picture("PNG"))})
     archive, stats = pipeline(tmp_path, web)
-    archive.store = S3MediaStore("s3://no-such-bucket/media", client=s3)
+    archive.store = open_store("s3://no-such-bucket/media", client=s3)
     item = post(imgs("https://c/a.png"))
     asyncio.run(archive.process_item(item))
     assert item.media == [] and stats["images/failed/store_failed"] == 1

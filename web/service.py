@@ -44,7 +44,7 @@ def snapshot_provider(app: AppConfig, data: Path) -> Callable[[str, str], Any]:
     """/web/TIMESTAMP/URL of `serve`: one index store, opened at the first request and shared by the
     server's threads (an SQLAlchemy engine is thread-safe); WARCs from DATA/warc, else archive storage."""
     from crawler.archive.snapshots import Snapshot, SnapshotFinder, SnapshotNotFound
-    from crawler.storage.remote import open_storage
+    from crawler.storage.objects import open_store
     from schedules.health import open_existing_store
 
     lock = threading.Lock()
@@ -56,7 +56,7 @@ def snapshot_provider(app: AppConfig, data: Path) -> Callable[[str, str], Any]:
                 store = open_existing_store(app, data)
                 if store is None:
                     raise SnapshotNotFound("nothing archived yet")
-                storage = (open_storage(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
+                storage = (open_store(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
                            if app.settings.archive_url else None)
                 finder.append(SnapshotFinder(data / "warc", store, storage))
         return finder[0].find(timestamp, url)

@@ -16,7 +16,7 @@ from crawler.archive.cdxj import cdxj_name, write_cdxj
 from crawler.archive.wacz import WaczPage, write_wacz
 from crawler.errors import StorageError
 from crawler.index import IndexStore
-from crawler.storage.remote import ArchiveStorage, sha256_file
+from crawler.storage.objects import ObjectStore, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class UploadReport:
 
 class ArchivePublisher:
     def __init__(self, data: Path, store: IndexStore, *, warc_dir: Path | None = None,
-                 storage: ArchiveStorage | None = None, delete_local: bool = False, stats: Any = None) -> None:
+                 storage: ObjectStore | None = None, delete_local: bool = False, stats: Any = None) -> None:
         self.dirs = {kind: data / sub for kind, sub in SUBDIRS.items()}
         if warc_dir is not None:
             self.dirs["warc"] = warc_dir

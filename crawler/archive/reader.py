@@ -8,13 +8,13 @@ from pathlib import Path
 
 from crawler.archive.publisher import SUBDIRS
 from crawler.archive.warc import StoredRecord, read_record
-from crawler.storage.remote import ArchiveStorage
+from crawler.storage.objects import ObjectStore
 
 
 class ArchiveReader:
     """Reads one record by WARC file name and offset: locally, else from remote storage."""
 
-    def __init__(self, warc_dir: Path, storage: ArchiveStorage | None = None) -> None:
+    def __init__(self, warc_dir: Path, storage: ObjectStore | None = None) -> None:
         self.warc_dir = warc_dir
         self.storage = storage
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from crawler.archive.reader import ArchiveReader
 from crawler.index import IndexStore
 from crawler.items import WarcRef
-from crawler.storage.remote import ArchiveStorage
+from crawler.storage.objects import ObjectStore
 
 PREFIX = "web/"  # where `serve` answers snapshots, beside feeds/ and media/
 _TIMESTAMP = re.compile(r"\d{4,14}")
@@ -56,7 +56,7 @@ class SnapshotFinder:
     """Finds the capture of a URL nearest a timestamp and reads its payload (a revisit's from the record
     it refers to), from local WARCs or, once they were uploaded and deleted, from archive storage."""
 
-    def __init__(self, warc_dir: Path, store: IndexStore, storage: ArchiveStorage | None = None) -> None:
+    def __init__(self, warc_dir: Path, store: IndexStore, storage: ObjectStore | None = None) -> None:
         self.store = store
         self.reader = ArchiveReader(warc_dir, storage)
 

@@ -22,7 +22,7 @@ from crawler.archive.reader import ArchiveReader
 from crawler.archive.warc import DAMAGED_SUFFIX, OPEN_SUFFIX, is_locked, iter_records
 from crawler.errors import StorageError
 from crawler.index import SqlIndexStore
-from crawler.storage.remote import ArchiveStorage
+from crawler.storage.objects import ObjectStore
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class VerifyReport:
 
 
 class ArchiveVerifier:
-    def __init__(self, data: Path, store: SqlIndexStore | None, storage: ArchiveStorage | None = None) -> None:
+    def __init__(self, data: Path, store: SqlIndexStore | None, storage: ObjectStore | None = None) -> None:
         self.data = data
         self.store = store
         self.storage = storage

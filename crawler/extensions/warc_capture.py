@@ -54,7 +54,7 @@ from crawler.index import IndexStore, Validators
 from crawler.index.writer import IndexWriter, release, shared_writer
 from crawler.items import PayloadRecord, PostItem, WarcRef
 from crawler.meta import CONDITIONAL, RENDERED, RENDERED_DOM, TRUNCATED, WARC_REFS
-from crawler.storage.remote import ArchiveStorage, open_storage
+from crawler.storage.objects import ObjectStore, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -225,9 +225,9 @@ class WarcCaptureExtension:
         index_writer = shared_writer(required(settings, "INDEX_URL"),
                                      story_threshold=settings.getfloat("STORY_THRESHOLD"))
         store = index_writer.store
-        storage: ArchiveStorage | None = None
+        storage: ObjectStore | None = None
         if settings.get("ARCHIVE_UPLOAD_URL"):
-            storage = open_storage(settings.get("ARCHIVE_UPLOAD_URL"),
+            storage = open_store(settings.get("ARCHIVE_UPLOAD_URL"),
                                    endpoint_url=settings.get("S3_ENDPOINT_URL", ""),
                                    multipart_threshold=settings.getint("ARCHIVE_MULTIPART_THRESHOLD"))
         publisher = ArchivePublisher(data, store, warc_dir=directory, storage=storage,

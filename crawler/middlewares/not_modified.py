@@ -27,7 +27,7 @@ from crawler.archive.reader import ArchiveReader
 from crawler.errors import StorageError
 from crawler.index import IndexStore, open_index_store
 from crawler.meta import ARCHIVED, CONDITIONAL
-from crawler.storage.remote import open_storage
+from crawler.storage.objects import open_store
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class NotModifiedMiddleware:
         settings = crawler.settings
         storage = None
         if settings.get("ARCHIVE_UPLOAD_URL"):
-            storage = open_storage(settings.get("ARCHIVE_UPLOAD_URL"), endpoint_url=settings.get("S3_ENDPOINT_URL"))
+            storage = open_store(settings.get("ARCHIVE_UPLOAD_URL"), endpoint_url=settings.get("S3_ENDPOINT_URL"))
         middleware = cls(open_index_store(required(settings, "INDEX_URL")),
                          ArchiveReader(Path(required(settings, "WARC_DIR")), storage), crawler.stats)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)

@@ -42,7 +42,7 @@ from crawler.index import IndexStore, open_index_store
 from crawler.items import MediaRef, PostItem, WarcRef
 from crawler.meta import WARC_REFS
 from crawler.net.frontier import SharedOutcomes, job_prefix, redis_client
-from crawler.storage.media import MediaStore, open_media_store
+from crawler.storage.objects import ObjectStore, open_store, put_once
 
 logger = logging.getLogger(__name__)
 
@@ -96,13 +96,14 @@ def referer_for(policy: str, page_url: str) -> str | None:
 
 class ImageArchivePipeline:
     def __init__(self, config: ImageArchiveConfig, download: Callable[[Request], Awaitable[Response]],
-                 stats: Any, referer_policies: dict[str, str], index: IndexStore | None = None) -> None:
+                 stats: Any, referer_policies: dict[str, str], index: IndexStore | None = None,
+                 endpoint_url: str = "") -> None:
         self.config = config
         self.download = download
         self.stats = stats
         self.referer_policies = referer_policies
         self.index = index  # to skip pictures archived by an earlier crawl
-        self.store: MediaStore = open_media_store(config.store)
+        self.store: ObjectStore = open_store(config.store, endpoint_url=endpoint_url)
         self._fetches: OrderedDict[tuple[str, str], asyncio.Future[ImageOutcome]] = OrderedDict()
         self._writes: OrderedDict[str, asyncio.Future[bool]] = OrderedDict()
         self.shared: SharedOutcomes | None = None  # picture outcomes shared with other crawler processes
@@ -127,7 +128,8 @@ class ImageArchivePipeline:
             assert crawler.engine is not None
             return await crawler.engine.download_async(request)
 
-        pipeline = cls(config, download, crawler.stats, policies, open_index_store(required(settings, "INDEX_URL")))
+        pipeline = cls(config, download, crawler.stats, policies, open_index_store(required(settings, "INDEX_URL")),
+                       endpoint_url=settings.get("S3_ENDPOINT_URL") or "")
         if job := settings.get("FRONTIER_JOB"):
             # A picture two boxes' posts show is fetched by one of them; the other waits for its outcome.
             pipeline.shared = SharedOutcomes(redis_client(settings.get("REDIS_URL")), f"{job_prefix(job)}images",
@@ -298,7 +300,7 @@ class ImageArchivePipeline:
         self._writes[path] = writing = asyncio.get_running_loop().create_future()
         self._forget_oldest(self._writes)
         try:  # off the reactor thread: an S3 store answers over the network
-            stored = await asyncio.to_thread(self.store.put, path, body, media_type)
+            stored = await asyncio.to_thread(put_once, self.store, path, body, media_type)
         except Exception as exc:  # a full disk, a refused upload: the post goes on with the original URL
             self._writes.pop(path, None)
             writing.set_result(False)
