@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ hypothesis_settings.load_profile("feedarchiver")
 # pywb and py-wacz live in a virtualenv of their own (deploy/test.sh makes it): their pins clash with ours.
 REPLAY_BIN = Path(os.environ.get("REPLAY_VENV", ROOT / ".venv-pywb")) / "bin"
 # The machine's PostgreSQL (deploy/test.sh starts it); every test gets a schema of its own in it.
-POSTGRES_URL = os.environ.get("FEEDARCHIVER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1/test")
+# The one setting of the tests' PostgreSQL (deploy/test.sh starts the machine's).
+POSTGRES_URL = os.environ.get("FEEDARCHIVER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def sqlite_index(data: Path) -> str:
@@ -174,12 +176,10 @@ def s3_server() -> Iterator[S3Server]:
         stop(server)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty index store URL: a SQLite file, or a fresh schema in the real PostgreSQL (dropped after)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'index.sqlite3'}"
-        return
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of a fresh schema in the machine's PostgreSQL (dropped after): tests running at once,
+    here or in another checkout, never see each other's tables."""
     schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
@@ -188,3 +188,36 @@ def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """The URL of a fresh database (dropped after), for crawler processes sharing one index."""
+    name = f"feedarchiver_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty index store URL: a SQLite file, or a fresh schema in the real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'index.sqlite3'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def store(index_url: str) -> Iterator[SqlIndexStore]:
+    """An empty index store, on SQLite and on PostgreSQL."""
+    opened = SqlIndexStore(index_url)
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.crawl
 
 
 def test_every_warc_has_a_cdxj_that_points_at_its_records(crawl: Crawl) -> None:
+    assert crawl.warcs(), "the crawl wrote no WARC"
     for warc in crawl.warcs():
         cdxj = crawl.data / "indexes" / warc.name.replace(".warc.gz", ".cdxj")
         lines = read_cdxj(cdxj)
@@ -46,6 +47,7 @@ def _waczs(crawl: Crawl) -> list[Path]:
 
 
 def test_wacz_validates(crawl: Crawl) -> None:
+    assert _waczs(crawl), "the crawl packaged no WACZ"
     for wacz in _waczs(crawl):
         result = subprocess.run([replay_tool("wacz"), "validate", "-f", str(wacz)], capture_output=True,
                                 text=True, timeout=120, check=False)

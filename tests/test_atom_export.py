@@ -99,6 +99,7 @@ def test_same_story_links_original_and_copies(crawl: Crawl) -> None:
 
 
 def test_per_source_feed_keeps_its_own_posts(crawl: Crawl) -> None:
+    assert crawl.posts(), "the crawl stored no post"
     for source in ("qutoutiao-tech", "zaker-news", "cyol"):
         current = crawl.data / "feeds" / "sources" / f"{source}.atom"
         assert len(ids_in_history(current)) == len(crawl.posts(source=source)) > 0

@@ -74,6 +74,7 @@ def test_same_story_on_two_aggregators_and_origin_is_one_post(crawl: Crawl) -> N
 
 
 def test_posts_point_at_readable_warc_records_of_their_url(crawl: Crawl) -> None:
+    assert crawl.posts(), "the crawl stored no post"
     for post in crawl.posts():
         assert post.captures, post.url
         for ref in post.captures:

@@ -29,11 +29,10 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demoweb import DemoWeb
 from crawler.index import SourceRun, SqlIndexStore
 from schedules.store import read_jobs
-from tests.conftest import ROOT, Crawl, run_cli, sqlite_index
+from tests.conftest import POSTGRES_URL, ROOT, Crawl, run_cli, sqlite_index
 
 pytestmark = pytest.mark.crawl
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 class DaemonProcess:
@@ -362,7 +361,7 @@ def test_postgresql_job_store_resumes_without_a_burst(demo_web: DemoWeb, tmp_pat
                                                       daemons: list[DaemonProcess]) -> None:
     table = f"jobs_{uuid.uuid4().hex[:10]}"
     data = tmp_path / "data"
-    env = {"FEEDARCHIVER_SCHEDULE_STORE_URL": PG_URL, "FEEDARCHIVER_SCHEDULE_STORE_TABLE": table}
+    env = {"FEEDARCHIVER_SCHEDULE_STORE_URL": POSTGRES_URL, "FEEDARCHIVER_SCHEDULE_STORE_TABLE": table}
     # misfire_grace is long so that without coalescing both missed runs would run, one after the other.
     config = write_config(tmp_path / "daemon.toml", demo_web, """
 [[schedules]]
@@ -374,7 +373,7 @@ adaptive = false
 export_after = false
 """)
     args = ("daemon", "--config", str(config), "--data", str(data))
-    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
     try:
         first = DaemonProcess(*args, env=env)
         daemons.append(first)
@@ -384,7 +383,7 @@ export_after = false
         with engine.connect() as conn:
             state = pickle.loads(conn.execute(text(f"SELECT job_state FROM {table}")).scalar_one())
         assert (state["coalesce"], state["max_instances"], state["misfire_grace_time"]) == (True, 1, 60)
-        stored = read_jobs(PG_URL, table)["papers"]
+        stored = read_jobs(POSTGRES_URL, table)["papers"]
         assert stored.next_run_time is not None
 
         # Down over two slots (both within the grace time), then back.

@@ -191,6 +191,7 @@ def test_broken_host(web: DemoWeb) -> None:
 
 
 def test_robots_txt_allows_everything(web: DemoWeb) -> None:
+    assert HOSTS
     for host in HOSTS:
         status, headers, body = fetch(web.url(host, "/robots.txt"))
         assert status == 200
@@ -228,6 +229,7 @@ def test_every_story_page_answers_200(web: DemoWeb, ref: str) -> None:
 
 @pytest.mark.parametrize("story", STORIES, ids=lambda story: story.key)
 def test_story_pages_carry_their_metadata(web: DemoWeb, story: Story) -> None:
+    assert story.pages
     for ref in story.pages:
         encoding = story.encoding if ref == story.original else "utf-8"
         page = fetch(web.ref_url(ref))[2].decode(encoding)
@@ -353,6 +355,7 @@ def test_stories_are_distinct() -> None:
 
 
 def test_images_are_valid_pngs(web: DemoWeb) -> None:
+    assert IMAGES
     for path, spec in IMAGES.items():
         status, headers, body = fetch(web.url("img", path))
         assert (status, headers["Content-Type"]) == (200, "image/png"), path
@@ -409,6 +412,7 @@ def test_odd_images(web: DemoWeb) -> None:
 
 def test_image_cases_are_in_the_wechat_copy(web: DemoWeb) -> None:
     page = fetch(web.ref_url("zaker:/article/e0f3b5a2c7d94e1b8a6f2c10/"))[2].decode()
+    assert IMAGE_CASES
     for case, ref in IMAGE_CASES.items():
         host, path = split_ref(ref)
         if case == "relative":

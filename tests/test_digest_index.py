@@ -5,36 +5,11 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import psycopg
-import pytest
+from collections.abc import Callable
 
 from crawler.index import SqlIndexStore, Validators
 from crawler.index.writer import IndexWriter
 from crawler.items import PayloadRecord
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlIndexStore]:
-    if request.param == "sqlite":
-        opened = SqlIndexStore(f"sqlite:///{tmp_path / 'index.sqlite3'}")
-        yield opened
-        opened.close()
-        return
-    name = f"feedarchiver_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    opened = SqlIndexStore(f"postgresql://postgres@127.0.0.1:5432/{name}")
-    try:
-        yield opened
-    finally:
-        opened.close()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}"')
 
 
 def payload(digest: str, offset: int) -> PayloadRecord:

@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import feedparser
-import psycopg
 import pytest
 import redis
 
@@ -27,25 +26,18 @@ from crawler.demoweb.server import RequestLogEntry
 from crawler.index import SqlIndexStore
 from crawler.index.sql import posts
 from crawler.items import PostItem
-from tests.conftest import ROOT, S3Server, run_cli, with_settings
+from tests.conftest import ROOT, S3Server, postgres_database, run_cli, with_settings
 
 pytestmark = pytest.mark.crawl
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SLOW_PICTURE = tuple(IMAGE_CASES["slow"].split(":", 1))
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = f"feedarchiver_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with postgres_database() as url:
+        yield url
 
 
 def patient(sources_toml: str) -> str:

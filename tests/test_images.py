@@ -178,6 +178,7 @@ def test_each_archived_picture_has_its_exchange_in_the_warc(crawl: Crawl) -> Non
         every = store.media()
     finally:
         store.close()
+    assert every, "the crawl archived no picture"
     for media in every:
         responses = [body for kind, status, body, _ in exchanges[media.first_url.split("?", 1)[0]]
                      if kind == "response" and status == 200]
@@ -206,6 +207,7 @@ def test_feeds_point_at_media_that_serve_answers(crawl: Crawl) -> None:
 
 
 def test_no_post_hotlinks_without_no_referrer(crawl: Crawl) -> None:
+    assert any(images_of(post.body_html) for post in crawl.posts()), "no post shows a picture"
     for post in crawl.posts():
         for img in images_of(post.body_html):
             assert img["src"].startswith("/media/") or img.get("referrerpolicy") == "no-referrer", img

@@ -187,6 +187,7 @@ def test_archive_pages_follow_merges_and_new_stories(index_url: str, app: AppCon
             store.upsert_post(item(f"http://alpha.example/{n}", text_of(page), source="alpha"))
         store.upsert_post(item("http://beta.example/tail", tail, source="beta"))
         store.upsert_post(item("http://alpha.example/3", text_of(MARATHON), source="alpha"))
+        assert store.count_posts() == 5
         for step in ("five stories", "a merge of the first and fourth", "a new story"):
             if step == "a merge of the first and fourth":
                 assert store.upsert_post(item("http://beta.example/whole", text_of(ORIGINAL),

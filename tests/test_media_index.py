@@ -2,39 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import psycopg
-import pytest
-
 from crawler.content.text import content_hash
 from crawler.index import SqlIndexStore
 from crawler.items import MediaRef, PostItem
-
-PG_ADMIN = os.environ.get("FEEDARCHIVER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlIndexStore]:
-    if request.param == "sqlite":
-        opened = SqlIndexStore(f"sqlite:///{tmp_path / 'index.sqlite3'}")
-        yield opened
-        opened.close()
-        return
-    # A database of its own: other test runs on this machine use the shared one at the same time.
-    name = f"feedarchiver_media_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        opened = SqlIndexStore(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
-        yield opened
-        opened.close()
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def media(sha: str, url: str, width: int = 40) -> MediaRef:

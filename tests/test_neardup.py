@@ -42,6 +42,7 @@ def lines_of(page: str) -> list[str]:
 
 
 def test_normalised_lines_join_to_the_hashed_text() -> None:
+    assert all(text_of(page) for page in (ORIGINAL, EDITED_COPY, SNOW))
     for page in (ORIGINAL, EDITED_COPY, SNOW):
         assert "".join(normalise_lines(text_of(page))) == normalise(text_of(page))
         assert all(normalise_lines(text_of(page)))

@@ -5,14 +5,12 @@ from __future__ import annotations
 import signal
 import sys
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import create_engine, text
 
 from crawler.config import AppConfig, load_config
 from crawler.errors import ConfigError, SchedulerError
@@ -22,8 +20,8 @@ from schedules.health import first_slot, health_document
 from schedules.polling import poll_state
 from schedules.spec import ScheduleSpec, load_schedules
 from schedules.store import JobInfo, SchedulerLock, read_jobs
+from tests.conftest import POSTGRES_URL
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SOURCES = """
 [sources.alpha]
 kind = "feed"
@@ -245,31 +243,12 @@ def test_health_document_from_real_runs(tmp_path: Path) -> None:
     assert doc["schedules"]["agg"]["sources"] == ["alpha", "beta"]
 
 
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """A schema of its own in the test database, dropped afterwards."""
-    name = f"fa_{uuid.uuid4().hex[:10]}"
-    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        yield name
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        engine.dispose()
-
-
-def test_recent_runs_on_postgresql(pg_schema: str) -> None:
-    store = SqlIndexStore(f"{PG_URL}?options=-csearch_path%3D{pg_schema}")
-    try:
-        for source, statuses in (("alpha", ["ok", "failed", "timeout"]), ("beta", ["ok"])):
-            for status in statuses:
-                store.finish_run(store.start_run(source), status=status, items=1, errors=0,
-                                 details={"blocked": 0}, last_error=None)
-        runs = store.recent_runs(limit=2)
-    finally:
-        store.close()
+def test_recent_runs(store: SqlIndexStore) -> None:
+    for source, statuses in (("alpha", ["ok", "failed", "timeout"]), ("beta", ["ok"])):
+        for status in statuses:
+            store.finish_run(store.start_run(source), status=status, items=1, errors=0,
+                             details={"blocked": 0}, last_error=None)
+    runs = store.recent_runs(limit=2)
     assert [r.status for r in runs["alpha"]] == ["timeout", "failed"]  # newest first, two of three
     assert [r.status for r in runs["beta"]] == ["ok"] and runs["beta"][0].details == {"blocked": 0}
     assert runs["alpha"][0].started_at.tzinfo is not None
@@ -291,10 +270,10 @@ def test_one_daemon_per_sqlite_job_store(tmp_path: Path) -> None:
 
 def test_one_daemon_per_postgresql_job_store() -> None:
     table = f"jobs_{uuid.uuid4().hex[:10]}"
-    with SchedulerLock(PG_URL, table), pytest.raises(SchedulerError, match="another daemon is running"):
-        SchedulerLock(PG_URL, table).acquire()
-    SchedulerLock(PG_URL, table).acquire().release()
-    assert read_jobs(PG_URL, table) == {}
+    with SchedulerLock(POSTGRES_URL, table), pytest.raises(SchedulerError, match="another daemon is running"):
+        SchedulerLock(POSTGRES_URL, table).acquire()
+    SchedulerLock(POSTGRES_URL, table).acquire().release()
+    assert read_jobs(POSTGRES_URL, table) == {}
     with pytest.raises(SchedulerError, match="cannot reach the job store"):
         SchedulerLock("postgresql://postgres@127.0.0.1:1/test", table).acquire()
 

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import tomllib
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from crawler.config import default_sources_path, is_xpath, load_config
 from crawler.content.pagecheck import detect_challenge, soft_404, strip_query
 from crawler.errors import ConfigError
 from crawler.index import SqlIndexStore
-
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -135,27 +130,6 @@ def test_soft_404_needs_a_short_page_or_the_title() -> None:
     assert soft_404(long_article) is None
     assert soft_404("") is None
     assert strip_query("http://a/b.html?content_id=1&key=2#x") == "http://a/b.html"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlIndexStore]:
-    if request.param == "sqlite":
-        index = SqlIndexStore(f"sqlite:///{tmp_path / 'index.sqlite3'}")
-        yield index
-        index.close()
-        return
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://"))
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    index = SqlIndexStore(f"{POSTGRES}?options=-csearch_path%3D{schema}")
-    try:
-        yield index
-    finally:
-        index.close()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def test_blocks_back_off_exponentially_and_clear(store: SqlIndexStore) -> None:

@@ -52,6 +52,7 @@ def test_qutoutiao_list_api_is_paged_by_min_time(crawl: Crawl) -> None:
 
 
 def test_qutoutiao_posts_have_stable_urls_channels_and_attribution(crawl: Crawl) -> None:
+    assert QUTOUTIAO_POSTS
     for post in QUTOUTIAO_POSTS:
         url = crawl.web.url("qutoutiao", post.path)
         stored = crawl.post_at(f"qutoutiao:{post.path}")

@@ -69,12 +69,14 @@ def test_files_are_finished_and_pass_warcio_check(crawl: Crawl, recrawl: Crawl) 
 
 
 def test_file_names_are_heritrix_style(crawl: Crawl) -> None:
+    assert crawl.warcs(), "the crawl wrote no WARC"
     for path in crawl.warcs():
         assert re.fullmatch(r"feedarchiver-\d{17}-\d{5}-\d+~[A-Za-z0-9._]+\.warc\.gz", path.name), path.name
         assert records(path)[0].rec_headers.get_header("WARC-Filename") == path.name
 
 
 def test_warcinfo_first_then_adjacent_pairs_and_context_records(crawl: Crawl, recrawl: Crawl) -> None:
+    assert crawl.warcs() and new_warcs(recrawl, crawl), "a crawl wrote no WARC"
     for path in crawl.warcs() + new_warcs(recrawl, crawl):
         recs = records(path)
         assert recs[0].rec_type == "warcinfo"
