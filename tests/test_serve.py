@@ -108,10 +108,10 @@ def test_newsboat_loads_a_served_feed(served: str, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def served_with_snapshots(crawl: Crawl) -> Iterator[str]:
-    from crawler.cli import _snapshot_provider
+    from web.service import snapshot_provider
     from crawler.config import load_config
 
-    provider = _snapshot_provider(load_config(crawl.config), crawl.data)
+    provider = snapshot_provider(load_config(crawl.config), crawl.data)
     server = make_server(crawl.data, "127.0.0.1", 0, snapshots=provider)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
