@@ -265,12 +265,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if app.settings.archive_url:
         storage = open_store(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
     try:
-        report = ArchiveVerifier(data, store, storage).run()
+        if args.repair:
+            _repair(data, store, storage)
+        report = ArchiveVerifier(data, store, storage, wacz=app.settings.wacz).run()
     finally:
         if store is not None:
             store.close()
     print(report.text())
     return 0 if report.ok else 1
+
+
+def _repair(data: Path, store: Any, storage: Any) -> None:
+    from crawler.archive.publisher import ArchivePublisher
+
+    if store is None:
+        raise FeedArchiverError(f"no index in {data}: nothing to repair against (crawl first)")
+    report = ArchivePublisher(data, store, storage=storage).repair(software=f"feedarchiver/{__version__}")
+    print(f"repaired {len(report.repaired)} WARCs left open, indexed {len(report.indexed)}, "
+          f"packaged {len(report.packaged)} into a WACZ")
 
 
 def _fetch_page(target: str, url: str | None) -> tuple[bytes, str | None, str]:
@@ -392,6 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("verify", cmd_verify, "check WARCs, index <-> WARC references, CDXJ, media and feeds; report problems")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+    p.add_argument("--repair", action="store_true", help="first finish what a crash left undone: WARCs left "
+                   "open, finished WARCs without their CDXJ, WARCs in no WACZ")
 
     p = add("extract", cmd_extract, "show what the extractor gets from one page, as JSON")
     p.add_argument("target", metavar="URL|FILE", help="a page URL, or a saved HTML file")

@@ -108,8 +108,8 @@ def test_newsboat_loads_a_served_feed(served: str, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def served_with_snapshots(crawl: Crawl) -> Iterator[str]:
-    from web.service import snapshot_provider
     from crawler.config import load_config
+    from web.service import snapshot_provider
 
     provider = snapshot_provider(load_config(crawl.config), crawl.data)
     server = make_server(crawl.data, "127.0.0.1", 0, snapshots=provider)

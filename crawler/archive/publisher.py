@@ -8,12 +8,15 @@ file is registered in the index store first, so an upload that fails is retried 
 from __future__ import annotations
 
 import logging
+import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.archive.cdxj import cdxj_name, write_cdxj
 from crawler.archive.wacz import WaczPage, write_wacz
+from crawler.archive.warc import repair_open_files, written_by_another_live_process
 from crawler.errors import StorageError
 from crawler.index import IndexStore
 from crawler.storage.objects import ObjectStore, sha256_file
@@ -22,6 +25,13 @@ logger = logging.getLogger(__name__)
 
 # Local directory (under DATA) and remote key prefix of each kind of archive file.
 SUBDIRS = {"warc": "warc", "cdxj": "indexes", "wacz": "wacz"}
+
+
+@dataclass
+class RepairReport:
+    repaired: list[str] = field(default_factory=list)  # `.open` files finished
+    indexed: list[str] = field(default_factory=list)  # WARCs given their CDXJ
+    packaged: list[str] = field(default_factory=list)  # WARCs put into a WACZ
 
 
 @dataclass
@@ -63,6 +73,36 @@ class ArchivePublisher:
         registered = {f.name for f in self.store.archived_files() if f.kind == "warc"}
         return [path for path in sorted(self.dirs["warc"].glob("*.warc.gz"))
                 if path.name not in registered or not (self.dirs["cdxj"] / cdxj_name(path.name)).exists()]
+
+    def unpackaged_warcs(self) -> list[Path]:
+        """Finished WARCs in no WACZ (a crash came between closing them and packaging the crawl), but
+        those of a crawl still running on this host (its WARC names carry its PID), which packages
+        its own."""
+        packaged: set[str] = set()
+        for wacz in sorted(self.dirs["wacz"].glob("*.wacz")) if self.dirs["wacz"].exists() else []:
+            try:
+                with zipfile.ZipFile(wacz) as archive:
+                    packaged.update(Path(name).name for name in archive.namelist() if name.startswith("archive/"))
+            except (OSError, zipfile.BadZipFile) as exc:
+                logger.warning("Cannot read %s: %s", wacz.name, exc)
+        return [path for path in sorted(self.dirs["warc"].glob("*.warc.gz"))
+                if path.name not in packaged and not written_by_another_live_process(path.name)]
+
+    def repair(self, *, software: str) -> RepairReport:
+        """What a crash can leave undone, done: `.open` files cut back and finished, finished WARCs
+        indexed, WARCs in no WACZ packaged (into one WACZ named for the repair)."""
+        report = RepairReport()
+        if self.dirs["warc"].exists():
+            report.repaired = [r.path.name for r in repair_open_files(self.dirs["warc"]) if not r.damaged]
+        for warc in self.unindexed_warcs():
+            self.index_warc(warc)
+            report.indexed.append(warc.name)
+        if orphans := self.unpackaged_warcs():
+            stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+            wacz = self.package(f"repair-{stamp}", orphans, [], title=f"WARCs packaged by verify --repair at {stamp}",
+                                software=software)
+            report.packaged = [w.name for w in orphans] if wacz is not None else []
+        return report
 
     def package(self, name: str, warcs: list[Path], pages: list[WaczPage], *, title: str, software: str) -> Path | None:
         """One WACZ of a crawl's WARCs (indexed already) and the pages it archived."""

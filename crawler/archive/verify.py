@@ -5,9 +5,11 @@ Every problem is one line naming the file (and offset) at fault; the command exi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,8 +62,10 @@ class VerifyReport:
 
 
 class ArchiveVerifier:
-    def __init__(self, data: Path, store: SqlIndexStore | None, storage: ObjectStore | None = None) -> None:
+    def __init__(self, data: Path, store: SqlIndexStore | None, storage: ObjectStore | None = None, *,
+                 wacz: bool = False) -> None:
         self.data = data
+        self.wacz = wacz  # crawls package their WARCs: each local WARC must be in some WACZ
         self.store = store
         self.storage = storage
         self.warc_dir = data / "warc"
@@ -78,6 +82,8 @@ class ArchiveVerifier:
         if self.store is not None:
             self.check_index()
         self.check_cdxj()
+        if self.wacz:
+            self.check_wacz()
         self.check_revisits()
         self.check_media()
         self.check_feeds()
@@ -91,38 +97,45 @@ class ArchiveVerifier:
         truncated = 0
         for path in files:
             try:
-                with open(path, "rb") as fh:
-                    first = True
-                    for offset, _length, record in iter_records(fh):
-                        if first and record.rec_type != "warcinfo":
-                            self.problem(f"{path.name}: the first record is {record.rec_type}, not warcinfo")
-                        first = False
-                        if record.digest_ok is False:
-                            self.problem(f"{path.name} at {offset}: {record.rec_type} {record.url}: "
-                                         + "; ".join(record.problems))
-                        headers = record.headers
-                        info = RecordInfo(
-                            rec_type=record.rec_type, url=record.url, record_id=record.record_id, date=record.date,
-                            digest=headers.get_header("WARC-Payload-Digest"),
-                            truncated=headers.get_header("WARC-Truncated"),
-                            refers_to=headers.get_header("WARC-Refers-To"),
-                        )
-                        self.records[(path.name, offset)] = info
-                        self.by_id[info.record_id] = (path.name, offset, info)
-                        types[record.rec_type] += 1
-                        truncated += info.truncated is not None
+                self._scan(path, path.name, types)
             except (ArchiveLoadFailed, OSError, ValueError) as exc:
                 self.problem(f"{path.name}: unreadable: {exc}")
         for path in sorted(self.warc_dir.glob(f"*{OPEN_SUFFIX}")) if self.warc_dir.exists() else []:
             if is_locked(path):
                 self.report.notes.append(f"{path.name}: being written by a running crawl")
-            else:
-                self.problem(f"{path.name}: left open by a crash (the next crawl repairs it)")
+                continue
+            self.problem(f"{path.name}: left open by a crash (the next crawl repairs it)")
+            # Its complete records are the archive's too (what refers to them is not lost); reading stops
+            # at the record a kill cut short, which the repair cuts off.
+            with contextlib.suppress(ArchiveLoadFailed, OSError, ValueError, EOFError):
+                self._scan(path, path.name.removesuffix(OPEN_SUFFIX), types)
         for path in sorted(self.warc_dir.glob(f"*{DAMAGED_SUFFIX}")) if self.warc_dir.exists() else []:
             self.problem(f"{path.name}: a crashed file with no complete record, set aside")
+        truncated = sum(1 for info in self.records.values() if info.truncated is not None)
         summary = ", ".join(f"{count} {kind}" for kind, count in sorted(types.items()))
         self.report.notes.append(f"WARC files: {len(files)} local, {sum(types.values())} records ({summary or 'none'})"
                                  + (f"; {truncated} truncated (partial bodies kept)" if truncated else ""))
+
+    def _scan(self, path: Path, name: str, types: Counter[str]) -> None:
+        """Every record of one file, remembered under ``name`` (a `.open` file's finished name)."""
+        with open(path, "rb") as fh:
+            first = True
+            for offset, _length, record in iter_records(fh):
+                if first and record.rec_type != "warcinfo":
+                    self.problem(f"{name}: the first record is {record.rec_type}, not warcinfo")
+                first = False
+                if record.digest_ok is False:
+                    self.problem(f"{name} at {offset}: {record.rec_type} {record.url}: " + "; ".join(record.problems))
+                headers = record.headers
+                info = RecordInfo(
+                    rec_type=record.rec_type, url=record.url, record_id=record.record_id, date=record.date,
+                    digest=headers.get_header("WARC-Payload-Digest"),
+                    truncated=headers.get_header("WARC-Truncated"),
+                    refers_to=headers.get_header("WARC-Refers-To"),
+                )
+                self.records[(name, offset)] = info
+                self.by_id[info.record_id] = (name, offset, info)
+                types[record.rec_type] += 1
 
     def _check_ref(self, what: str, warc_file: str, offset: int, length: int, url: str, record_id: str,
                    types: tuple[str, ...]) -> None:
@@ -203,8 +216,26 @@ class ArchiveVerifier:
         indexed = {path.name.removesuffix(".cdxj") for path in files}
         for name in sorted(warcs):
             if name.removesuffix(".warc.gz") not in indexed:
-                self.problem(f"{name} has no CDXJ index in {directory}")
+                self.problem(f"{name} has no CDXJ index in {directory}: its crawl ended before indexing it "
+                             "(the next crawl repairs it, or verify --repair)")
         self.report.notes.append(f"CDXJ: {len(files)} files, {lines} lines checked")
+
+    # -- WACZ ----------------------------------------------------------------------------------------
+
+    def check_wacz(self) -> None:
+        packaged: set[str] = set()
+        directory = self.data / "wacz"
+        files = sorted(directory.glob("*.wacz")) if directory.exists() else []
+        for path in files:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    packaged.update(Path(n).name for n in archive.namelist() if n.startswith("archive/"))
+            except (OSError, zipfile.BadZipFile) as exc:
+                self.problem(f"{path.name}: unreadable WACZ: {exc}")
+        for name in sorted({name for name, _ in self.records} - packaged):
+            self.problem(f"{name} is in no WACZ: its crawl ended before packaging it "
+                         "(the next crawl repairs it, or verify --repair)")
+        self.report.notes.append(f"WACZ: {len(files)} files, {len(packaged)} WARCs packaged")
 
     # -- revisits ------------------------------------------------------------------------------------
 

@@ -62,6 +62,24 @@ def warc_file_name(prefix: str, serial: int, now: datetime | None = None, host: 
             f"{_host_field(host or socket.gethostname())}.warc.gz")
 
 
+_NAME = re.compile(r".+-\d{17}-\d{5}-(?P<pid>\d+)~(?P<host>.+)\.warc\.gz")
+
+
+def written_by_another_live_process(name: str) -> bool:
+    """Whether the process that writes (or wrote) this WARC, by the PID and host in its name, is alive
+    on this host and is not this process: its files are its own to finish, index and package."""
+    match = _NAME.fullmatch(name)
+    if match is None or match["host"] != _host_field(socket.gethostname()) or int(match["pid"]) == os.getpid():
+        return False
+    try:
+        os.kill(int(match["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @dataclass(frozen=True)
 class Revisit:
     """Write a revisit of ``original`` (with ``profile``) instead of the payload."""

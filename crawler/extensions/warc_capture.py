@@ -272,6 +272,10 @@ class WarcCaptureExtension:
                 for path in self.publisher.unindexed_warcs():
                     if path not in self._crawl_warcs and _claim(path):
                         self._file_finished(path)
+                # A crawl killed after finishing its WARCs never packaged them: this crawl's WACZ does.
+                for path in self.publisher.unpackaged_warcs() if self.config.wacz else []:
+                    if path not in self._crawl_warcs and _claim(path):
+                        self._crawl_warcs.append(path)
         if self.config.idle_timeout:
             self._idle_check = LoopingCall(self.writer.close_if_idle)
             self._idle_check.start(min(60.0, max(self.config.idle_timeout / 4, 0.05)), now=False)
