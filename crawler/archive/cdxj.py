@@ -41,8 +41,26 @@ def cdxj_name(warc_name: str) -> str:
     return warc_name.removesuffix(".gz").removesuffix(".warc") + ".cdxj"
 
 
-_INDEX = ("import sys; from cdxj_indexer.main import write_cdx_index; "
-          "write_cdx_index(sys.argv[1], [sys.argv[2]], {'sort': True, 'post_append': True})")
+# cdxj-indexer copies every record's decoded payload into a temporary file (bufferiter's
+# buffer_record_content, for post_append), though only request bodies are read from it (a POST's query):
+# a stored gzip bomb of 10 GiB was inflated to disk. Responses are left unbuffered (checked against
+# cdxj-indexer 1.4: tests/test_archive_files.py indexes every demo WARC through this).
+_INDEX = """
+import sys, tempfile
+from cdxj_indexer import bufferiter
+from cdxj_indexer.main import write_cdx_index
+
+whole = bufferiter.buffer_record_content
+
+def requests_only(record):
+    if record.rec_type == "request":
+        whole(record)
+    else:
+        record.buffered_stream = tempfile.SpooledTemporaryFile(0)
+
+bufferiter.buffer_record_content = requests_only
+write_cdx_index(sys.argv[1], [sys.argv[2]], {"sort": True, "post_append": True})
+"""
 
 
 def write_cdxj(warc: Path, directory: Path) -> Path:

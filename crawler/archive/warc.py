@@ -80,6 +80,11 @@ def written_by_another_live_process(name: str) -> bool:
     return True
 
 
+# What any reader inflates of one archived payload at most: DOWNLOAD_MAXSIZE's default (crawler/settings.py),
+# past which a crawl would have cut the body anyway. A 10 MB gzip bomb of 10 GiB stays 32 MiB.
+INFLATE_LIMIT = 32 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Revisit:
     """Write a revisit of ``original`` (with ``profile``) instead of the payload."""
@@ -294,11 +299,12 @@ class StoredRecord:
     digest_ok: bool | None  # None: no digest to check
     problems: list[str]
 
-    def content(self) -> bytes:
-        """The payload with its Content-Encoding removed (what a browser would parse)."""
+    def content(self, limit: int = INFLATE_LIMIT) -> bytes:
+        """The payload with its Content-Encoding removed (what a browser would parse), at most ``limit``
+        bytes of it: a stored decompression bomb stays a few MB in memory."""
         if self.http_headers is None or not self.raw:
             return self.raw
-        return decode_content(self.http_headers.get_header("Content-Encoding") or "", self.raw)
+        return decode_content(self.http_headers.get_header("Content-Encoding") or "", self.raw, limit)
 
 
 def read_record(fh: IO[bytes], offset: int, *, check_digests: bool = True) -> StoredRecord:
@@ -325,14 +331,15 @@ def _stored(record: Any) -> StoredRecord:
     )
 
 
-def decode_content(coding: str, raw: bytes) -> bytes:
-    """Undo gzip or deflate (what we ask servers for); a cut stream gives what it holds."""
+def decode_content(coding: str, raw: bytes, limit: int = INFLATE_LIMIT) -> bytes:
+    """Undo gzip or deflate (what we ask servers for), up to ``limit`` bytes; a cut stream gives what it
+    holds."""
     coding = coding.strip().lower()
     if coding not in ("gzip", "x-gzip", "deflate"):
         return raw
     wbits = zlib.MAX_WBITS | 32 if coding != "deflate" or raw[:1] == b"\x78" else -zlib.MAX_WBITS
     try:
-        return zlib.decompressobj(wbits).decompress(raw)
+        return zlib.decompressobj(wbits).decompress(raw, limit)
     except zlib.error as exc:
         raise ValueError(f"cannot decode the {coding} payload: {exc}") from None
 
