@@ -285,6 +285,76 @@ def _repair(data: Path, store: Any, storage: Any) -> None:
           f"packaged {len(report.packaged)} into a WACZ")
 
 
+def _date(value: str | None, timezone: str = "Asia/Shanghai") -> Any:
+    from crawler.content.dates import parse_date
+
+    if value is None:
+        return None
+    parsed = parse_date(value, timezone)
+    if parsed is None:
+        raise FeedArchiverError(f"not a date: {value!r} (e.g. 2026-11-20 or 2026-11-20 08:00)")
+    return parsed
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from crawler.content.search import parse_query, snippet
+    from crawler.index import SqlIndexStore
+    from crawler.index.search import Filters
+
+    app = load_config(args.config)
+    workspace = Workspace(app, data_dir(args.data))
+    if not workspace.has_index:
+        raise FeedArchiverError(f"no index in {workspace.data} (crawl first)")
+    store = SqlIndexStore(workspace.index_url)
+    try:
+        if args.reindex:
+            print(f"indexed {store.reindex_search()} posts for search")
+            if not args.query:
+                return 0
+        if not args.query:
+            raise FeedArchiverError("give a query (or --reindex)")
+        query = parse_query(" ".join(args.query))
+        filters = Filters(sources=tuple(args.source), category=args.category, since=_date(args.since),
+                          until=_date(args.until))
+        hits = store.search(query, filters, limit=args.limit)
+        stories = {s.id: s for s in store.load_stories([h.story_id for h in hits])}
+    finally:
+        store.close()
+    results: list[dict[str, Any]] = []
+    for hit in hits:
+        story = stories[hit.story_id]
+        best = next(p for p in story.posts if p.id == hit.post_id)
+        text, marks = snippet(best.text, query.words)
+        results.append({
+            "story": story.key, "title": best.title, "score": round(hit.score, 4),
+            "published": hit.when.isoformat() if hit.when else None, "snippet": text, "highlights": marks,
+            "copies": [{"source": u.source, "url": u.url, "role": u.role, "title": p.title}
+                       for p in story.posts for u in p.urls],
+        })
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return 0
+    if not results:
+        print("no story matches")
+    for result in results:
+        text, marks = result["snippet"], result["highlights"]
+        shown = "".join((f"【{text[s:e]}】" if (s, e) in marks else text[s:e])
+                        for s, e in _spans(len(text), marks))
+        print(f"{result['title']}  ({result['published'] or 'undated'}; {len(result['copies'])} copies)")
+        print(f"    {' '.join(shown.split())}")
+        print(f"    story {result['story']}: {result['copies'][0]['url']}")
+    return 0
+
+
+def _spans(length: int, marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The text cut at the highlighted spans: every piece, marked or not, in order."""
+    spans, at = [], 0
+    for start, end in marks:
+        spans += [(at, start), (start, end)] if start > at else [(start, end)]
+        at = end
+    return [*spans, (at, length)] if at < length else spans
+
+
 def _fetch_page(target: str, url: str | None) -> tuple[bytes, str | None, str]:
     """(body, content type, URL) of a page named by URL or saved in a file."""
     if target.startswith(("http://", "https://")):
@@ -406,6 +476,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     p.add_argument("--repair", action="store_true", help="first finish what a crash left undone: WARCs left "
                    "open, finished WARCs without their CDXJ, WARCs in no WACZ")
+
+    p = add("search", cmd_search, "search the archive (Chinese and English): stories, best first, with snippets")
+    p.add_argument("query", nargs="*", metavar="QUERY", help='words, "phrases", OR, -exclude, title:WORD, source:NAME')
+    p.add_argument("--source", action="append", default=[], metavar="NAME", help="only posts seen at this source")
+    p.add_argument("--category", help="only posts in this category (any level)")
+    p.add_argument("--since", help="only posts published from this date")
+    p.add_argument("--until", help="only posts published before this date")
+    p.add_argument("--limit", type=int, default=20, help="stories to show (default 20)")
+    p.add_argument("--json", action="store_true", help="the hits as JSON")
+    p.add_argument("--reindex", action="store_true", help="rebuild the search index from every post first")
+    p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
 
     p = add("extract", cmd_extract, "show what the extractor gets from one page, as JSON")
     p.add_argument("target", metavar="URL|FILE", help="a page URL, or a saved HTML file")

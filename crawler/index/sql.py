@@ -43,7 +43,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from crawler.content.neardup import DEFAULT_THRESHOLD
+from crawler.content.search import Query
 from crawler.errors import IndexStoreError
+from crawler.index import search
+from crawler.index.search import Filters, Hit
 from crawler.index.store import (
     ArchiveFile,
     ChangedScopes,
@@ -370,6 +373,7 @@ class SqlIndexStore:
             else:
                 metadata.create_all(self.engine)
             self._migrate()
+            self._open_search()
         except SQLAlchemyError as exc:
             raise IndexStoreError(f"cannot open index store {self.url}: {exc.__class__.__name__}: {exc}") from None
 
@@ -404,6 +408,27 @@ class SqlIndexStore:
     def _lock(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK)))
+
+    def _open_search(self) -> None:
+        """The search index's tables; an index from before search existed is indexed once."""
+        with self.engine.begin() as conn:
+            self._lock(conn)
+            search.create(conn)
+            if (conn.execute(text("SELECT 1 FROM search_docs LIMIT 1")).first() is None
+                    and conn.execute(select(posts.c.id).limit(1)).first() is not None):
+                logger.info("Index %s predates search: indexing its posts", self.url)
+                search.reindex(conn)
+
+    def reindex_search(self) -> int:
+        """Rebuild the search index from every post."""
+        with self.engine.begin() as conn:
+            self._lock(conn)
+            return search.reindex(conn)
+
+    def search(self, query: Query, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
+        """Stories whose posts match, best first; one hit per story (crawler/index/search.py)."""
+        with self.engine.connect() as conn:
+            return search.search(conn, query, filters or Filters(), limit)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -498,6 +523,8 @@ class SqlIndexStore:
             self._add_media(conn, post_id, item.media, now)
             # A URL that moved here from another post changes that post's links too.
             moved_from = {r["post_id"] for r in url_rows if r["post_id"] != post_id}
+            if shown_changed:
+                search.index_post(conn, post_id)
             if shown_changed or moved_from:
                 self._stamp(conn, {post_id, *moved_from}, merged_story=story[0] if story[1] == "merged" else None)
         return UpsertResult(post_id=post_id, outcome=outcome, story_id=story[0], story_outcome=story[1])
