@@ -188,21 +188,40 @@ def _filters(filters: Filters, sqlite: bool) -> _Where:
     return where
 
 
+# The best-ranked posts looked at first, per story wanted: a common word matches most of the archive, and
+# only its best matches can be the answer (unless filters or copies of one story thin them out).
+CANDIDATES_PER_HIT = 10
+
+
 def search(conn: Connection, query: Query, filters: Filters, limit: int) -> list[Hit]:
     """The stories matching, best first (then newest)."""
     sqlite = conn.dialect.name == "sqlite"
     filters = Filters(sources=filters.sources + tuple(query.sources), category=filters.category,
                       since=filters.since, until=filters.until)
     where = _filters(filters, sqlite)
+    cap = max(200, limit * CANDIDATES_PER_HIT)
+    hits, complete = _search(conn, query, where, limit, cap, sqlite)
+    if len(hits) < limit and not complete:
+        hits, _ = _search(conn, query, where, limit, None, sqlite)
+    return hits
+
+
+def _search(conn: Connection, query: Query, where: _Where, limit: int, cap: int | None,
+            sqlite: bool) -> tuple[list[Hit], bool]:
+    """One pass over the ``cap`` best matches (all of them when None); also whether that was all."""
     extra = "".join(f" AND {c}" for c in where.clauses)
+    capped = "" if cap is None else " ORDER BY score DESC LIMIT :cap"
     if sqlite:
+        # FTS5 orders by its rank column cheaply; rank is bm25 with these weights (configured per query).
         matched = ("SELECT rowid AS post_id, -bm25(search_fts, :tw, :tw, :bw, :bw) AS score "
-                   "FROM search_fts WHERE search_fts MATCH :q")
+                   "FROM search_fts WHERE search_fts MATCH :q" + capped)
         params: dict[str, Any] = {"q": fts_expression(query), "tw": TITLE_WEIGHT, "bw": BODY_WEIGHT}
     else:
         matched = ("SELECT post_id, ts_rank(CAST(:weights AS real[]), tsv, q) AS score "
-                   "FROM search_docs, CAST(:q AS tsquery) AS q WHERE tsv @@ q")
+                   "FROM search_docs, CAST(:q AS tsquery) AS q WHERE tsv @@ q" + capped)
         params = {"q": ts_expression(query), "weights": PG_WEIGHTS}
+    if cap is not None:
+        params["cap"] = cap
     statement = f"""
         WITH matched AS ({matched}),
         ranked AS (
@@ -210,12 +229,15 @@ def search(conn: Connection, query: Query, filters: Filters, limit: int) -> list
                    ROW_NUMBER() OVER (PARTITION BY p.story_id
                                       ORDER BY m.score DESC, COALESCE(p.published, p.first_seen) DESC) AS place
             FROM matched m JOIN posts p ON p.id = m.post_id
-            WHERE p.story_id IS NOT NULL{extra})
-        SELECT story_id, post_id, score, happened FROM ranked WHERE place = 1
+            WHERE p.story_id IS NOT NULL{extra}),
+        counted AS (SELECT COUNT(*) AS n FROM matched)
+        SELECT story_id, post_id, score, happened, (SELECT n FROM counted) AS candidates
+        FROM ranked WHERE place = 1
         ORDER BY score DESC, happened DESC, story_id DESC LIMIT :limit"""
     rows = conn.execute(text(statement), {**params, **where.params, "limit": limit}).all()
+    complete = cap is None or (bool(rows) and rows[0].candidates < cap)
     return [Hit(story_id=r.story_id, post_id=r.post_id, score=float(r.score), when=_aware(r.happened))
-            for r in rows]
+            for r in rows], complete
 
 
 def _aware(value: Any) -> datetime | None:
