@@ -24,21 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+import psycopg
+from sqlalchemy import insert, text
 
-from crawler.content.search import parse_query  # noqa: E402
-from crawler.index import SqlIndexStore  # noqa: E402
-from crawler.index import search as search_index  # noqa: E402
-from crawler.index.sql import posts, stories  # noqa: E402
+from crawler.content.search import parse_query
+from crawler.index import SqlIndexStore
+from crawler.index import search as search_index
+from crawler.index.sql import posts, stories
 
-WORDS = ("中国 发展 经济 企业 市场 技术 创新 政策 城市 教育 学生 学校 医院 健康 文化 旅游 交通 能源 电池 汽车 "
-         "芯片 人工智能 数据 平台 服务 用户 产品 价格 消费 投资 银行 金融 农业 农村 乡村 振兴 生态 环境 保护 "
-         "气候 天气 寒潮 降雨 马拉松 比赛 运动员 冠军 电影 音乐 艺术 博物馆 历史 科学 研究 实验 大学 产教融合 "
-         "职业教育 校企合作 实训基地 工厂 工人 就业 收入 社会 保障 养老 住房 建设 项目 工程 铁路 机场 港口 "
-         "出口 贸易 合作 国际 会议 代表 委员 改革 开放 法律 法院 警方 安全 事故 救援 志愿者 社区 居民 家庭 "
-         "孩子 老人 网络 手机 软件 游戏 直播 短视频 新闻 记者 报道 来源 发布 今年 去年 上午 下午 表示 认为 "
-         "已经 正在 将会 通过 进行 开展 推进 加强 提升 实现 推动 建立 完善 落实").split()
+WORDS = ["中国", "发展", "经济", "企业", "市场", "技术", "创新", "政策", "城市", "教育", "学生", "学校", "医院", "健康", "文化", "旅游", "交通", "能源", "电池", "汽车", "芯片", "人工智能", "数据", "平台", "服务", "用户", "产品", "价格", "消费", "投资", "银行", "金融", "农业", "农村", "乡村", "振兴", "生态", "环境", "保护", "气候", "天气", "寒潮", "降雨", "马拉松", "比赛", "运动员", "冠军", "电影", "音乐", "艺术", "博物馆", "历史", "科学", "研究", "实验", "大学", "产教融合", "职业教育", "校企合作", "实训基地", "工厂", "工人", "就业", "收入", "社会", "保障", "养老", "住房", "建设", "项目", "工程", "铁路", "机场", "港口", "出口", "贸易", "合作", "国际", "会议", "代表", "委员", "改革", "开放", "法律", "法院", "警方", "安全", "事故", "救援", "志愿者", "社区", "居民", "家庭", "孩子", "老人", "网络", "手机", "软件", "游戏", "直播", "短视频", "新闻", "记者", "报道", "来源", "发布", "今年", "去年", "上午", "下午", "表示", "认为", "已经", "正在", "将会", "通过", "进行", "开展", "推进", "加强", "提升", "实现", "推动", "建立", "完善", "落实"]
 
 
 def article(rng: random.Random) -> str:
@@ -151,7 +145,8 @@ def main() -> int:
                         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         mb = text_bytes / 1e6
         print(f"{backend}: {args.posts} posts, {mb:.0f} MB of text, loaded in {loaded:.0f} s "
-              f"({args.posts / loaded:.0f} posts/s); search index {size / 1e6:.0f} MB ({size / 1e6 / mb:.2f} MB per MB)")
+              f"({args.posts / loaded:.0f} posts/s); search index {size / 1e6:.0f} MB "
+              f"({size / 1e6 / mb:.2f} MB per MB)")
         for kind, (p50, p95) in figures.items():
             print(f"  {kind:10} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
     return 0
