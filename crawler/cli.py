@@ -285,21 +285,9 @@ def _repair(data: Path, store: Any, storage: Any) -> None:
           f"packaged {len(report.packaged)} into a WACZ")
 
 
-def _date(value: str | None, timezone: str = "Asia/Shanghai") -> Any:
-    from crawler.content.dates import parse_date
-
-    if value is None:
-        return None
-    parsed = parse_date(value, timezone)
-    if parsed is None:
-        raise FeedArchiverError(f"not a date: {value!r} (e.g. 2026-11-20 or 2026-11-20 08:00)")
-    return parsed
-
-
 def cmd_search(args: argparse.Namespace) -> int:
-    from crawler.content.search import parse_query, snippet
     from crawler.index import SqlIndexStore
-    from crawler.index.search import Filters
+    from web.search import filters_from, found
 
     app = load_config(args.config)
     workspace = Workspace(app, data_dir(args.data))
@@ -313,24 +301,11 @@ def cmd_search(args: argparse.Namespace) -> int:
                 return 0
         if not args.query:
             raise FeedArchiverError("give a query (or --reindex)")
-        query = parse_query(" ".join(args.query))
-        filters = Filters(sources=tuple(args.source), category=args.category, since=_date(args.since),
-                          until=_date(args.until))
-        hits = store.search(query, filters, limit=args.limit)
-        stories = {s.id: s for s in store.load_stories([h.story_id for h in hits])}
+        filters = filters_from({"source": args.source, "category": args.category or "", "since": args.since or "",
+                                "until": args.until or ""})
+        results = found(store, " ".join(args.query), filters, args.limit)
     finally:
         store.close()
-    results: list[dict[str, Any]] = []
-    for hit in hits:
-        story = stories[hit.story_id]
-        best = next(p for p in story.posts if p.id == hit.post_id)
-        text, marks = snippet(best.text, query.words)
-        results.append({
-            "story": story.key, "title": best.title, "score": round(hit.score, 4),
-            "published": hit.when.isoformat() if hit.when else None, "snippet": text, "highlights": marks,
-            "copies": [{"source": u.source, "url": u.url, "role": u.role, "title": p.title}
-                       for p in story.posts for u in p.urls],
-        })
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return 0

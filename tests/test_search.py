@@ -137,3 +137,29 @@ def test_search_command_answers_stories_as_json(crawl: Crawl, tmp_path: Path) ->
     refused = run_cli("search", "，。", "--data", str(crawl.data), "--config", str(crawl.config))
     assert refused.returncode == 2 and "nothing to search for" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_the_http_api_answers_json_and_refuses_bad_queries(crawl: Crawl) -> None:
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from crawler.config import load_config
+    from web.service import published_server
+
+    server = published_server(crawl.data, "127.0.0.1", 0, load_config(crawl.config))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/api/search?"
+    try:
+        with urllib.request.urlopen(base + urllib.parse.urlencode({"q": "青年", "limit": "5"})) as answer:
+            document = json.loads(answer.read())
+        assert answer.headers["Content-Type"].startswith("application/json")
+        assert 0 < len(document["results"]) <= 5 and all(r["copies"] for r in document["results"])
+        for bad in ({"q": ""}, {"q": "x" * 10_000}, {"q": "青年", "limit": "many"}, {"q": "青年", "since": "someday"}):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + urllib.parse.urlencode(bad))
+            assert refused.value.code == 400 and json.loads(refused.value.read())["error"]
+    finally:
+        server.shutdown()
+        server.server_close()

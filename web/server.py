@@ -39,6 +39,7 @@ SNAPSHOT_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-in
 
 HealthProvider = Callable[[], dict[str, Any]]
 SnapshotProvider = Callable[[str, str], Snapshot]  # (timestamp, url) -> the capture nearest that time
+SearchProvider = Callable[[dict[str, list[str]]], tuple[int, dict[str, Any]]]  # query string -> status, JSON
 
 
 class PublishedTreeHandler(BaseHTTPRequestHandler):
@@ -46,6 +47,7 @@ class PublishedTreeHandler(BaseHTTPRequestHandler):
     root: Path  # set on the subclass made per server
     health: HealthProvider | None = None  # answers /health (per-source health as JSON) when set
     snapshots: SnapshotProvider | None = None  # answers /web/TIMESTAMP/URL when set
+    search: SearchProvider | None = None  # answers /api/search?q=… when set
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -66,6 +68,9 @@ class PublishedTreeHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == "/health" and self.health is not None:
             self._health(send_body=send_body)
+            return
+        if parts.path == "/api/search" and self.search is not None:
+            self._search(parse_qs(parts.query), send_body=send_body)
             return
         if parts.path.startswith("/" + SNAPSHOT_PREFIX) and self.snapshots is not None:
             self._snapshot(send_body=send_body)
@@ -118,6 +123,18 @@ class PublishedTreeHandler(BaseHTTPRequestHandler):
             return
         body = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
         self._send(HTTPStatus.OK, {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"},
+                   body, send_body=send_body)
+
+    def _search(self, params: dict[str, list[str]], *, send_body: bool) -> None:
+        assert self.search is not None
+        try:
+            status, document = self.search(params)
+        except Exception:
+            logger.exception("search failed")
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "search failed; see the server log")
+            return
+        body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+        self._send(HTTPStatus(status), {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"},
                    body, send_body=send_body)
 
     def _snapshot(self, *, send_body: bool) -> None:
@@ -183,9 +200,10 @@ def _http_date(warc_date: str) -> str:
 
 
 def make_server(data_dir: Path, host: str, port: int, health: HealthProvider | None = None,
-                snapshots: SnapshotProvider | None = None) -> ThreadingHTTPServer:
+                snapshots: SnapshotProvider | None = None, search: SearchProvider | None = None) -> ThreadingHTTPServer:
     # staticmethod: a plain function stored on the class must not be bound to the handler.
     attributes = {"root": data_dir.resolve(), "health": staticmethod(health) if health else None,
-                  "snapshots": staticmethod(snapshots) if snapshots else None}
+                  "snapshots": staticmethod(snapshots) if snapshots else None,
+                  "search": staticmethod(search) if search else None}
     handler = type("Handler", (PublishedTreeHandler,), attributes)
     return ThreadingHTTPServer((host, port), handler)

@@ -10,7 +10,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from crawler.config import AppConfig
+from crawler.config import AppConfig, Workspace
 from web.server import make_server
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,28 @@ logger = logging.getLogger(__name__)
 def published_server(data: Path, host: str, port: int, app: AppConfig | None = None) -> ThreadingHTTPServer:
     """DATA/feeds and DATA/media; with a configuration, /health and /web/TIMESTAMP/URL too."""
     return make_server(data, host, port, health=health_provider(app, data) if app is not None else None,
-                       snapshots=snapshot_provider(app, data) if app is not None else None)
+                       snapshots=snapshot_provider(app, data) if app is not None else None,
+                       search=search_provider(app, data) if app is not None else None)
+
+
+def search_provider(app: AppConfig, data: Path) -> Callable[[dict[str, list[str]]], tuple[int, dict[str, Any]]]:
+    """/api/search of `serve`: one index store, opened at the first request, shared by the server's threads."""
+    from crawler.index import SqlIndexStore
+    from web.search import api
+
+    lock = threading.Lock()
+    opened: list[SqlIndexStore] = []
+
+    def answer(params: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        with lock:
+            if not opened:
+                workspace = Workspace(app, data)
+                if not workspace.has_index:
+                    return 404, {"error": "nothing archived yet"}
+                opened.append(SqlIndexStore(workspace.index_url))
+        return api(opened[0], params)
+
+    return answer
 
 
 def health_provider(app: AppConfig, data: Path) -> Callable[[], dict[str, Any]]:
