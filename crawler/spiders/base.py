@@ -97,6 +97,17 @@ class SourceSpider(Spider):
             raise ConfigError(f"no enabled sources of kind {self.kind!r} are configured")
         return chosen
 
+    async def start(self) -> AsyncIterator[Any]:
+        """Each startable source's first requests (its feeds, list pages, API pages, channels)."""
+        for source in self.startable_sources():
+            for request in self.first_requests(source):
+                if request is not None:  # None: already asked, or the source is blocked
+                    yield request
+
+    def first_requests(self, source: SourceConfig) -> Iterator[Request | None]:
+        """What a crawl of ``source`` starts with; each kind says."""
+        raise NotImplementedError
+
     def now(self) -> datetime:
         """Anchors year-less and relative dates; golden-file tests fix it."""
         return self.clock()

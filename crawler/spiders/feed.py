@@ -9,8 +9,7 @@ current (crawler/middlewares/not_modified.py), whose entries are followed as usu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
 
 from scrapy import Request
 from scrapy.http import Response
@@ -27,13 +26,10 @@ class FeedSpider(SourceSpider):
     name = "feed"
     kind = "feed"
 
-    async def start(self) -> AsyncIterator[Any]:
-        for source in self.startable_sources():
-            for url in source.urls:
-                # Asked conditionally; a 304 arrives as the archived copy (NotModifiedMiddleware).
-                request = self.source_request(url, source, self.parse_feed, meta={CONDITIONAL: True})
-                if request is not None:
-                    yield request
+    def first_requests(self, source: SourceConfig) -> Iterator[Request | None]:
+        for url in source.urls:
+            # Asked conditionally; a 304 arrives as the archived copy (NotModifiedMiddleware).
+            yield self.source_request(url, source, self.parse_feed, meta={CONDITIONAL: True})
 
     async def parse_feed(self, response: Response, source: SourceConfig) -> AsyncIterator[PostItem | Request]:
         body = response.body

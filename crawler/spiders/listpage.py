@@ -17,8 +17,7 @@ The page is decoded from its bytes (crawler.content.encoding), never by the head
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import Iterator
 from urllib.parse import urljoin
 
 from parsel import Selector, SelectorList
@@ -68,12 +67,9 @@ class ListPageSpider(SourceSpider):
     name = "list"
     kind = "list"
 
-    async def start(self) -> AsyncIterator[Any]:
-        for source in self.startable_sources():
-            for url in source.urls:
-                request = self.source_request(url, source, self.parse_list, page=1)
-                if request is not None:
-                    yield request
+    def first_requests(self, source: SourceConfig) -> Iterator[Request | None]:
+        for url in source.urls:
+            yield self.source_request(url, source, self.parse_list, page=1)
 
     def parse_list(self, response: Response, source: SourceConfig, page: int) -> Iterator[PostItem | Request]:
         selectors = source.selectors

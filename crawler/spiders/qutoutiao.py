@@ -14,7 +14,7 @@ A post's stable guid is its article URL without the query (``content_id``, ``key
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -51,13 +51,10 @@ class QutoutiaoSpider(SourceSpider):
     name = "qutoutiao"
     kind = "qutoutiao"
 
-    async def start(self) -> AsyncIterator[Any]:
-        for source in self.startable_sources():
-            for api in source.urls:
-                for cid in source.cids:
-                    request = self.list_request(api, source, cid, min_time=None, page=1)
-                    if request is not None:
-                        yield request
+    def first_requests(self, source: SourceConfig) -> Iterator[Request | None]:
+        for api in source.urls:
+            for cid in source.cids:
+                yield self.list_request(api, source, cid, min_time=None, page=1)
 
     def list_request(self, api: str, source: SourceConfig, cid: int, min_time: int | None,
                      page: int) -> Request | None:

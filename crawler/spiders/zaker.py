@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from scrapy import Request
@@ -50,14 +50,11 @@ class ZakerSpider(SourceSpider):
     name = "zaker"
     kind = "zaker"
 
-    async def start(self) -> AsyncIterator[Any]:
-        for source in self.startable_sources():
-            for site in source.urls:
-                for channel in source.channels:
-                    url = f"{site.rstrip('/')}/channel/{channel}"
-                    request = self.source_request(url, source, self.parse_channel, channel=channel)
-                    if request is not None:
-                        yield request
+    def first_requests(self, source: SourceConfig) -> Iterator[Request | None]:
+        for site in source.urls:
+            for channel in source.channels:
+                yield self.source_request(f"{site.rstrip('/')}/channel/{channel}", source, self.parse_channel,
+                                          channel=channel)
 
     def parse_channel(self, response: Response, source: SourceConfig, channel: str) -> Iterator[PostItem | Request]:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
