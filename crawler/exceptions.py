@@ -58,11 +58,16 @@ class BlockedAddress(IgnoreRequest):
         self.reason = forbidden.reason
 
 
-# Scrapy 2.19 raises its own classes for these; older Scrapy, Twisted and the browser handler raise
-# Twisted's. Both are named here, so the kind does not depend on which layer failed.
-_DNS = (CannotResolveHostError, DNSLookupError)
-_TIMEOUT = (DownloadTimeoutError, TimeoutError, TCPTimedOutError)
-_REFUSED = (DownloadConnectionRefusedError, ConnectionRefusedError)
+# What a failure is called, by its class. Scrapy 2.19 raises its own classes for DNS failures, timeouts and
+# refused connections; older Scrapy, Twisted and the browser handler raise Twisted's: both are named, so the
+# kind does not depend on which layer failed. The network ones are looked for in what an error wraps too.
+_OWN: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
+    (BlockedAddress, "ssrf_blocked"), (WafChallenge, "blocked"), (BrowserUnavailable, "no_browser"))
+_NETWORK: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((CannotResolveHostError, DNSLookupError), "dns"),
+    ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timeout"),
+    ((DownloadConnectionRefusedError, ConnectionRefusedError), "connection_refused"),
+)
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -93,30 +98,21 @@ def fetch_error_kind(exc: BaseException) -> tuple[str, str]:
     ``truncated_length`` / ``truncated_disconnect``, ``dns``, ``timeout``, ``connection_refused``,
     ``tls``, ``cancelled``, ``filtered`` (another IgnoreRequest) or ``fetch``."""
     message = str(exc) or type(exc).__name__
-    if isinstance(exc, BlockedAddress):
-        return "ssrf_blocked", message
-    if isinstance(exc, WafChallenge):
-        return "blocked", message
-    if isinstance(exc, BrowserUnavailable):
-        return "no_browser", message
     if isinstance(exc, HttpError):
-        status = exc.response.status
-        return f"http_{status}", f"HTTP {status} at {exc.response.url}"
+        return f"http_{exc.response.status}", f"HTTP {exc.response.status} at {exc.response.url}"
     if isinstance(exc, IncompleteResponse):
         return f"truncated_{exc.reason}", message
+    for classes, kind in _OWN:
+        if isinstance(exc, classes):
+            return kind, message
     for cause in _causes(exc):
-        if isinstance(cause, _DNS):
-            return "dns", message
-        if isinstance(cause, _TIMEOUT):
-            return "timeout", message
-        if isinstance(cause, _REFUSED):
-            return "connection_refused", message
+        for classes, kind in _NETWORK:
+            if isinstance(cause, classes):
+                return kind, message
         if _is_tls(cause):
             return "tls", message
     if isinstance(exc, DownloadCancelledError | CancelledError):
         return "cancelled", message
     if isinstance(exc, IgnoreRequest):
         return "filtered", message
-    if isinstance(exc, DownloadFailedError):
-        return "fetch", message
-    return "fetch", f"{type(exc).__name__}: {message}"
+    return "fetch", message if isinstance(exc, DownloadFailedError) else f"{type(exc).__name__}: {message}"
