@@ -1,4 +1,4 @@
-"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) beside every Atom document."""
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) beside the subscription documents of all and of each source."""
 
 from __future__ import annotations
 

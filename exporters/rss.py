@@ -1,4 +1,4 @@
-"""RSS 2.0 beside every Atom document, for readers that want it (feedgen's RSS writer)."""
+"""RSS 2.0 beside the subscription documents of all and of each source (feedgen's RSS writer)."""
 
 from __future__ import annotations
 
