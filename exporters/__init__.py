@@ -72,7 +72,8 @@ def _export(store: IndexStore, app: AppConfig, data_dir: Path, summary: ExportSu
         path = data_dir / relative
         (summary.written if write_atomic(path, data) else summary.unchanged).append(path)
 
-    for page, formats in todo.pages:
+    while todo.pages:  # taken off the plan, so a feed's heads are freed once its pages are written
+        page, formats = todo.pages.pop(0)
         # Loaded once for every format the page is published in.
         entries = load_entries(store, page.feed.scope.kind, [head.id for head in page.heads()], prefix)
         for extension in formats:

@@ -9,15 +9,15 @@ Hexo posts are one per story, fingerprinted by the story's revision.
 DATA/feeds/.export-state.json holds the index revision and configuration of the last export and a
 fingerprint of every document it left (path under DATA -> fingerprint). With the same configuration,
 only feeds with entries stamped past that revision are laid out and only stories stamped since get
-their Hexo post rendered; a missing, damaged or older state means a full check, in which a document
-whose fingerprint is unchanged is still not loaded and one whose bytes are unchanged is not rewritten.
+their Hexo post rendered. Otherwise every feed is laid out and every story's post fingerprinted, and a
+document whose fingerprint held is not loaded; without a state (missing, damaged, or from an older
+version) every document is rendered. Either way a file whose bytes are unchanged is not rewritten.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import posixpath
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -28,8 +28,6 @@ from urllib.parse import quote
 from crawler.config import AppConfig
 from crawler.index import EntryHead, FeedScope, IndexStore
 from exporters.publish import public_url, write_atomic
-
-logger = logging.getLogger(__name__)
 
 STATE_FILE = "feeds/.export-state.json"  # under DATA; a dot file, so never published
 STATE_FORMAT = 1
