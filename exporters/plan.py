@@ -121,6 +121,14 @@ def config_fingerprint(app: AppConfig) -> str:
     return _hash(f"{app.settings!r}|{sorted(app.sources.items())!r}")
 
 
+def _shown(app: AppConfig) -> str:
+    """The settings documents show (a renderer reading another must add it): a change to any other, a
+    crawl's or the daemon's, lays every feed out again but renders nothing."""
+    s = app.settings
+    return repr((FORMAT_VERSION, s.feed_length, s.feed_title, s.tag_authority, s.tag_date, s.public_base_url,
+                 s.replay_url, s.websub_hub, s.hexo_image_proxy, s.media_url))
+
+
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]  # change detection, not security: short keeps it small
 
@@ -187,7 +195,7 @@ def plan(store: IndexStore, app: AppConfig, data_dir: Path, previous: State | No
         by_owner[_owner(path)][path] = fingerprint
     result = Plan()
     changed = store.changed_since(since) if since is not None else None
-    settings = _hash(f"{FORMAT_VERSION}|{app.settings!r}")
+    settings = _shown(app)
     for feed in feeds(store, app):
         kept = by_owner.get(feed.stem, {})
         if changed is not None and not changed.affects(feed.scope) and f"feeds/{feed.stem}.atom" in kept:
@@ -217,7 +225,7 @@ def _plan_hexo(store: IndexStore, app: AppConfig, data_dir: Path, result: Plan, 
     """The blog keeps every story (one post each, near-duplicates included), not just a feed's length."""
     if since is not None:
         result.documents.update(known)
-    settings = _hash(f"{FORMAT_VERSION}|{app.settings!r}|{sorted((n, s.title) for n, s in app.sources.items())}")
+    settings = _hash(f"{_shown(app)}|{sorted((n, s.title) for n, s in app.sources.items())}")
     for head in store.story_heads(changed_since=since):
         if result.needs(hexo_post(head.key), _hash(f"{settings}|{head.revision}"), known, data_dir):
             result.posts.append(head)

@@ -275,3 +275,18 @@ def test_an_export_after_the_old_state_files_rewrites_nothing_and_removes_them(
         assert [relative for relative in old if (data / relative).exists()] == [STATE_FILE]
         assert State.load(data) is not None, "the old Atom state was replaced by the new one"
         assert export(store, app, data).up_to_date
+
+
+def test_a_setting_no_document_shows_renders_nothing_again(index_url: str, app: AppConfig, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with counting_store(index_url) as store:
+        for n, page in enumerate(PAGES):
+            store.upsert_post(item(f"http://alpha.example/{n}", text_of(page), source="alpha"))
+        export(store, app, data)
+        crawl_only = replace(app, settings=replace(app.settings, user_agent="another/1.0"))
+        again = export(store, crawl_only, data)
+        assert not again.up_to_date and store.laid_out, "another configuration: every feed laid out again"
+        assert (again.written, store.loaded) == ([], [])
+        retitled = export(store, replace(app, settings=replace(app.settings, feed_title="新标题")), data)
+        assert {"feeds/all.atom", "feeds/all.json", "feeds/archive/all/1.atom"} <= written(retitled, data)
+        assert not [p for p in written(retitled, data) if p.startswith("hexo/")], "Hexo posts do not show it"
