@@ -1,18 +1,25 @@
-"""Exporters: turn the index into published documents — Atom, JSON Feed, RSS, and Hexo posts."""
+"""Exporters: turn the index into published documents — Atom, JSON Feed, RSS, and Hexo posts.
+
+exporters/plan.py decides what to render and keeps the one state file; exporters/model.py makes the
+entries; each format module renders entries and nothing else.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import AppConfig
-from crawler.index import ChangedScopes, IndexStore
-from exporters.publish import write_atomic
+from crawler.index import IndexStore
+from exporters.model import Entry, load_entries, tag_prefix
+from exporters.plan import HEXO_POSTS, Page, State, config_fingerprint, hexo_post, plan
+from exporters.publish import public_url, write_atomic
 
 logger = logging.getLogger(__name__)
+
+LOAD_BATCH = 500  # stories loaded from the index at a time for their Hexo posts
 
 
 @dataclass
@@ -25,33 +32,24 @@ class ExportSummary:
     up_to_date: bool = False  # the index had not changed since the last export: nothing was read
 
 
-def _config_fingerprint(app: AppConfig) -> str:
-    return hashlib.sha256(f"{app.settings!r}|{sorted(app.sources.items())!r}".encode()).hexdigest()
-
-
 def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSummary:
     """Every configured format. Nothing is read past the index's revision counter when it has not moved
     since the last export (with the same configuration); else only what changed is rendered."""
     summary = ExportSummary()
-    feeds_dir = data_dir / "feeds"
-    marker_path = feeds_dir / ".export-state-index.json"
     # Read before the heads: what commits while this export runs is picked up by the next one.
     revision = store.revision()
-    marker = {"revision": revision, "config": _config_fingerprint(app)}
-    try:
-        previous = json.loads(marker_path.read_text("utf-8"))
-    except (OSError, ValueError):
-        previous = None
-    if previous == marker and (feeds_dir / "all.atom").exists():
+    config = config_fingerprint(app)
+    previous = State.load(data_dir)
+    # The state vouches for what it recorded only while the outputs it describes are there.
+    outputs = (data_dir / "feeds" / "all.atom").exists() and (
+        not app.settings.hexo or (data_dir / HEXO_POSTS).is_dir())
+    since = previous.revision if previous and previous.config == config and outputs else None
+    if since == revision:
         summary.stories, summary.up_to_date = store.count_stories(), True
         logger.info("Index unchanged since the last export (revision %d): nothing to render", revision)
     else:
-        # With the same configuration, only feeds with entries stamped past the last export's revision.
-        changed = (store.changed_since(previous["revision"]) if isinstance(previous, dict)
-                   and previous.get("config") == marker["config"] and isinstance(previous.get("revision"), int)
-                   else None)
-        _export_documents(store, app, data_dir, summary, revision, changed)
-        write_atomic(marker_path, json.dumps(marker).encode("utf-8"))
+        documents = _export(store, app, data_dir, summary, previous, since)
+        State(revision, config, documents).save(data_dir)
     if app.settings.feeds_store:
         from exporters import s3publish
 
@@ -60,55 +58,46 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
     return summary
 
 
-def _export_documents(store: IndexStore, app: AppConfig, data_dir: Path, summary: ExportSummary,
-                      revision: int, changed: ChangedScopes | None) -> None:
-    from exporters import hexo, jsonfeed, rss
-    from exporters.atom import AtomExporter
-    from exporters.feedset import feed_plans, tag_prefix
+def _export(store: IndexStore, app: AppConfig, data_dir: Path, summary: ExportSummary, previous: State | None,
+            since: int | None) -> dict[str, str]:
+    """Render, write and delete what the plan says; returns the documents' fingerprints for the state."""
+    from exporters import atom, hexo, jsonfeed, rss
 
-    atom = AtomExporter.from_app_config(store, app, data_dir).export(changed)
-    summary.stories = atom.entries
-    summary.written += atom.written
-    summary.unchanged += atom.unchanged
-    feeds_dir = data_dir / "feeds"
-    # JSON Feed and RSS mirror the subscription documents; one whose heads did not change is not loaded.
-    state_path = feeds_dir / ".export-state-formats.json"
-    try:
-        previous: dict[str, str] = json.loads(state_path.read_text("utf-8"))
-    except (OSError, ValueError):
-        previous = {}
-    state: dict[str, str] = {}
-    specs = []
-    plans, kept = feed_plans(store, app, changed if previous else None)
-    if any(stem not in previous for stem in kept):  # its state lost: lay every feed out
-        plans, kept = feed_plans(store, app)
-    for stem in kept:
-        if stem in previous:
-            state[stem] = previous[stem]
-            summary.unchanged += [feeds_dir / f"{stem}.{ext}" for ext in ("json", "rss")]
-    for plan in plans:
-        state[plan.stem] = plan.fingerprint(app)
-        paths = [feeds_dir / f"{plan.stem}.{ext}" for ext in ("json", "rss")]
-        if previous.get(plan.stem) == state[plan.stem] and all(path.exists() for path in paths):
-            summary.unchanged += paths
-        else:
-            specs.append(plan.spec(store, app))
-    for path, wrote in jsonfeed.export(specs, app, feeds_dir) + rss.export(specs, app, feeds_dir):
-        (summary.written if wrote else summary.unchanged).append(path)
-    write_atomic(state_path, json.dumps(state, sort_keys=True, indent=0).encode("utf-8"))
+    renderers: dict[str, Callable[[Page, Sequence[Entry], AppConfig], bytes]] = {
+        "atom": atom.render, "json": jsonfeed.render, "rss": rss.render}
+    todo = plan(store, app, data_dir, previous, since)
+    prefix, feeds_dir = tag_prefix(app), data_dir / "feeds"
+
+    def write(relative: str, data: bytes) -> None:
+        path = data_dir / relative
+        (summary.written if write_atomic(path, data) else summary.unchanged).append(path)
+
+    while todo.pages:  # taken off the plan, so a feed's heads are freed once its pages are written
+        page, formats = todo.pages.pop(0)
+        # Loaded once for every format the page is published in.
+        entries = load_entries(store, page.feed.scope.kind, [head.id for head in page.heads()], prefix)
+        for extension in formats:
+            write(f"feeds/{page.relative(extension)}", renderers[extension](page, entries, app))
+    if todo.posts:
+        blog = hexo.HexoExporter(hexo.HexoConfig(image_proxy=app.settings.hexo_image_proxy,
+                                                 media_url=app.settings.media_url))
+        titles = {name: source.title for name, source in app.sources.items()}
+        for start in range(0, len(todo.posts), LOAD_BATCH):
+            batch = [head.id for head in todo.posts[start:start + LOAD_BATCH]]
+            for entry in load_entries(store, "story", batch, prefix):
+                title = titles.get(entry.sources[0]) if entry.sources else None
+                write(hexo_post(entry.key), blog.render(entry, title).encode("utf-8"))
+    for gone in todo.gone:
+        (data_dir / gone).unlink(missing_ok=True)
+    summary.unchanged += [data_dir / path for path in todo.unchanged]
+    summary.stories = store.count_stories() if todo.stories is None else todo.stories
+    logger.info("Exported %d documents (%d written, %d deleted)", len(todo.documents), len(summary.written),
+                len(todo.gone))
     if app.settings.websub_hub and app.settings.public_base_url:
         from exporters import websub
-        from exporters.feedset import public_url
 
         topics = [url for path in summary.written if path.suffix in (".atom", ".rss", ".json")
                   and path.is_relative_to(feeds_dir)
                   and (url := public_url(app, path.relative_to(feeds_dir).as_posix()))]
         websub.ping(app.settings.websub_hub, topics, app.settings.user_agent)
-    if app.settings.hexo:
-        # The blog keeps every story (one post each, near-duplicates included), not just a feed's length.
-        exporter = hexo.HexoExporter(hexo.HexoConfig(posts_dir=data_dir / "hexo" / "_posts",
-                                                     image_proxy=app.settings.hexo_image_proxy,
-                                                     media_url=app.settings.media_url))
-        titles = {name: source.title for name, source in app.sources.items()}
-        for path, wrote in exporter.export_index(store, revision, tag_prefix(app), titles):
-            (summary.written if wrote else summary.unchanged).append(path)
+    return todo.documents

@@ -8,24 +8,13 @@ then the sanitised body on one line inside a <div>. Whitespace is reproduced byt
 from __future__ import annotations
 
 import email.utils
-import hashlib
-import json
-import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC
-from pathlib import Path
 
 import lxml.html
 
-from crawler.index import IndexStore
-from exporters.model import Entry, entry_for_story
-from exporters.publish import write_atomic
-
-logger = logging.getLogger(__name__)
-
-FORMAT_VERSION = 1  # bump when rendering changes, so the next export rewrites every post
-LOAD_BATCH = 500  # stories loaded from the index at a time
+from exporters.model import Entry
 
 
 def yaml_single_quoted(value: str) -> str:
@@ -42,7 +31,6 @@ def _plain_scalar(value: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class HexoConfig:
-    posts_dir: Path
     image_proxy: str = ""  # e.g. "https://cors.example.workers.dev/?": prefix for original image URLs
     media_url: str = "/media/"  # archived pictures live here: never through the proxy
 
@@ -92,35 +80,3 @@ class HexoExporter:
         )
         # One line as in the seed: drop the breaks between tags, turn the rest into spaces.
         return " ".join(re.sub(r">\s*\n\s*<", "><", inner.strip()).split("\n"))
-
-    def path_for(self, entry: Entry) -> Path:
-        return self.config.posts_dir / f"{entry.key[:16]}.md"
-
-    def export_index(self, store: IndexStore, revision: int, tag_prefix: str,
-                     source_titles: dict[str, str] | None = None) -> list[tuple[Path, bool]]:
-        """One post per story. Only stories stamped past the last export's index revision are read and
-        rendered, and the posts of stories merged away since are deleted (DATA/hexo/.export-state.json
-        holds that revision); ``revision`` is the index's, read before anything else of this export.
-        Returns (path, changed) for every post rendered."""
-        titles = source_titles or {}
-        state_path = self.config.posts_dir.parent / ".export-state.json"
-        settings = hashlib.sha256(json.dumps([FORMAT_VERSION, tag_prefix, self.config.image_proxy,
-                                              self.config.media_url, sorted(titles.items())]).encode()).hexdigest()
-        try:
-            previous = json.loads(state_path.read_text("utf-8"))
-            since: int | None = int(previous["revision"]) if previous.get("settings") == settings else None
-        except (OSError, ValueError, KeyError, TypeError):
-            since = None
-        todo = store.story_heads(changed_since=since)  # every story on the first export or new settings
-        results: list[tuple[Path, bool]] = []
-        for start in range(0, len(todo), LOAD_BATCH):
-            for story in store.load_stories([head.id for head in todo[start:start + LOAD_BATCH]]):
-                entry = entry_for_story(story, tag_prefix)
-                title = titles.get(entry.sources[0]) if entry.sources else None
-                path = self.path_for(entry)
-                results.append((path, write_atomic(path, self.render(entry, title).encode("utf-8"))))
-        for gone in store.stories_gone(since=since or 0):  # merged into another: its post would be a duplicate
-            (self.config.posts_dir / f"{gone[:16]}.md").unlink(missing_ok=True)
-        write_atomic(state_path, json.dumps({"settings": settings, "revision": revision}).encode("utf-8"))
-        logger.info("Hexo: %d posts rendered, %d written", len(results), sum(changed for _, changed in results))
-        return results

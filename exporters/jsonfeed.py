@@ -1,17 +1,17 @@
-"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) beside every Atom document."""
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) beside the subscription documents of all and of each source."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import crawler
 from crawler.archive.snapshots import snapshot_url
 from crawler.config import AppConfig
-from exporters.feedset import FeedSpec, feed_path, public_url, tag_prefix
-from exporters.model import Entry
-from exporters.publish import write_atomic
+from exporters.model import Entry, tag_prefix
+from exporters.plan import Page
+from exporters.publish import public_url
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -41,22 +41,19 @@ def _item(entry: Entry, replay_url: str) -> dict[str, Any]:
     return item
 
 
-def render(spec: FeedSpec, app: AppConfig) -> bytes:
+def render(page: Page, entries: Sequence[Entry], app: AppConfig) -> bytes:
+    feed = page.feed
     document: dict[str, Any] = {
         "version": VERSION,
-        "title": spec.title,
-        "description": f"{spec.title} (feedarchiver {crawler.__version__}, {tag_prefix(app)}{spec.id_suffix})",
+        "title": feed.title,
+        "description": f"{feed.title} (feedarchiver {crawler.__version__}, {tag_prefix(app)}{feed.id_suffix})",
         "language": "zh-CN",
         "authors": [{"name": app.settings.feed_title}],
-        "items": [_item(e, app.settings.replay_url) for e in spec.entries],
+        "items": [_item(e, app.settings.replay_url) for e in entries],
     }
-    if url := public_url(app, f"{spec.stem}.json"):
+    if url := public_url(app, page.relative("json")):
         document["feed_url"] = url
         if app.settings.websub_hub:
             document["hubs"] = [{"type": "WebSub", "url": app.settings.websub_hub}]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
-
-def export(specs: list[FeedSpec], app: AppConfig, feeds_dir: Path) -> list[tuple[Path, bool]]:
-    return [(path, write_atomic(path, render(spec, app)))
-            for spec in specs for path in [feed_path(feeds_dir, spec, "json")]]

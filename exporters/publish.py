@@ -4,8 +4,12 @@ caching they are served with, by `serve` and from a feeds_store bucket alike."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.storage.files import replace_atomically
+
+if TYPE_CHECKING:
+    from crawler.config import AppConfig
 
 CONTENT_TYPES = {
     ".atom": "application/atom+xml; charset=utf-8",
@@ -28,3 +32,9 @@ def write_atomic(path: Path, data: bytes) -> bool:
         pass
     replace_atomically(path, data)
     return True
+
+
+def public_url(app: AppConfig, relative: str) -> str | None:
+    """Where a document at DATA/feeds/``relative`` is published, when `public_base_url` says."""
+    base = app.settings.public_base_url
+    return f"{base.rstrip('/')}/feeds/{relative}" if base else None

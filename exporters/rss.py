@@ -1,34 +1,35 @@
-"""RSS 2.0 beside every Atom document, for readers that want it (feedgen's RSS writer)."""
+"""RSS 2.0 beside the subscription documents of all and of each source (feedgen's RSS writer)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from feedgen.feed import FeedGenerator
 
 import crawler
 from crawler.config import AppConfig
-from exporters.feedset import FeedSpec, feed_path, public_url, tag_prefix
-from exporters.publish import write_atomic
+from exporters.model import Entry, tag_prefix
+from exporters.plan import Page
+from exporters.publish import public_url
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def render(spec: FeedSpec, app: AppConfig) -> bytes:
+def render(page: Page, entries: Sequence[Entry], app: AppConfig) -> bytes:
     fg = FeedGenerator()
-    fg.title(spec.title)
-    fg.description(f"{spec.title} — {tag_prefix(app)}{spec.id_suffix}")
+    fg.title(page.feed.title)
+    fg.description(f"{page.feed.title} — {tag_prefix(app)}{page.feed.id_suffix}")
     fg.language("zh-CN")
     fg.generator("feedarchiver", version=crawler.__version__)
     fg.load_extension("dc")  # dc:creator carries an author's plain name; RSS <author> wants an e-mail
-    self_url = public_url(app, f"{spec.stem}.rss")
+    self_url = public_url(app, page.relative("rss"))
     # RSS requires a channel link; the feed's own URL when published, else the newest story.
-    fg.link(href=self_url or (spec.entries[0].alternate if spec.entries else "http://localhost/"))
+    fg.link(href=self_url or (entries[0].alternate if entries else "http://localhost/"))
     if self_url:
         fg.link(href=self_url, rel="self", type="application/rss+xml")
-    fg.lastBuildDate(max((e.updated for e in spec.entries), default=EPOCH))
-    for entry in spec.entries:
+    fg.lastBuildDate(max((e.updated for e in entries), default=EPOCH))
+    for entry in entries:
         fe = fg.add_entry(order="append")
         fe.guid(entry.id, permalink=False)
         fe.title(entry.title)
@@ -43,7 +44,3 @@ def render(spec: FeedSpec, app: AppConfig) -> bytes:
     data: bytes = fg.rss_str(pretty=True)
     return data
 
-
-def export(specs: list[FeedSpec], app: AppConfig, feeds_dir: Path) -> list[tuple[Path, bool]]:
-    return [(path, write_atomic(path, render(spec, app)))
-            for spec in specs for path in [feed_path(feeds_dir, spec, "rss")]]

@@ -17,33 +17,35 @@ SEED = Path(__file__).parent / "data" / "seed" / "000_304cee3c01d5b6a4.txt"
 PROXY = "https://cors.zfour.workers.dev/?"
 
 
-def test_hexo_renders_the_seed_byte_for_byte(tmp_path: Path) -> None:
+def test_hexo_renders_the_seed_byte_for_byte() -> None:
     seed = SEED.read_text(encoding="utf-8")
     body = seed.split("<div>   \n", 1)[1].split("  \n</div>", 1)[0].replace(PROXY, "")
     entry = Entry(
         key="304cee3c01d5b6a4ffff", id="tag:x,2026:story/304cee3c01d5b6a4ffff",
         title="机械行业高铁装备制造职业教育产教联盟年会亮点频频",
         published=datetime(2021, 12, 11, 12, 53, 40, tzinfo=UTC),
-        updated=datetime(2021, 12, 11, 12, 53, 40, tzinfo=UTC), author=None, source_name="中国青年报客户端",
+        updated=datetime(2021, 12, 11, 12, 53, 40, tzinfo=UTC), changed=datetime(2021, 12, 11, 12, 53, 40, tzinfo=UTC),
+        author=None, source_name="中国青年报客户端",
         content_html=body.replace(' referrerpolicy="no-referrer"', ""), summary="", alternate="http://x/",
         categories=["新媒体", "趣头条", "分类"],
         lead_image="http://static.1sapp.com/qupost/img/2021/12/11/6e854da20a9f0f2cbf60de9ca87ca8cc.jpeg",
     )
-    exporter = HexoExporter(HexoConfig(posts_dir=tmp_path, image_proxy=PROXY))
+    exporter = HexoExporter(HexoConfig(image_proxy=PROXY))
     assert exporter.render(entry) == seed
 
 
-def test_hexo_proxies_only_pictures_that_were_not_archived(tmp_path: Path) -> None:
+def test_hexo_proxies_only_pictures_that_were_not_archived() -> None:
     media = "https://feeds.example.org/media/"
     entry = Entry(
         key="0123456789abcdef0123", id="tag:x,2026:story/0123456789abcdef0123", title="标题",
-        published=datetime(2026, 11, 21, tzinfo=UTC), updated=datetime(2026, 11, 21, tzinfo=UTC), author=None,
+        published=datetime(2026, 11, 21, tzinfo=UTC), updated=datetime(2026, 11, 21, tzinfo=UTC),
+        changed=datetime(2026, 11, 21, tzinfo=UTC), author=None,
         source_name=None, summary="", alternate="http://x/", categories=["新媒体", "趣头条", "科技"],
         content_html=(f'<p><img src="{media}ab/cd/abcd.png" data-original-src="http://cdn/a.png"></p>'
                       '<p><img src="http://cdn/b.png" referrerpolicy="no-referrer"></p>'),
         lead_image=f"{media}ab/cd/abcd.png",
     )
-    text = HexoExporter(HexoConfig(posts_dir=tmp_path, image_proxy=PROXY, media_url=media)).render(entry)
+    text = HexoExporter(HexoConfig(image_proxy=PROXY, media_url=media)).render(entry)
     assert f"headimg: '{media}ab/cd/abcd.png'" in text and f'src="{media}ab/cd/abcd.png"' in text
     assert f'src="{PROXY}http://cdn/b.png"' in text
 

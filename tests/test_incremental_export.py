@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from crawler.config import AppConfig, load_config
 from crawler.index import FeedScope, SqlIndexStore
 from exporters import ExportSummary, export_all
+from exporters.plan import STATE_FILE, State
 from tests.test_neardup import BATTERY, MARATHON, NIGHT_SCHOOL, ORIGINAL, OTHER_BATTERY, text_of
 from tests.test_stories import item
 
@@ -85,6 +87,13 @@ def export(store: CountingStore, app: AppConfig, data: Path) -> ExportSummary:
 
 def written(summary: ExportSummary, data: Path) -> set[str]:
     return {path.relative_to(data).as_posix() for path in summary.written}
+
+
+def forget_revision(data: Path) -> None:
+    """As if the last export's index revision were lost: every feed is laid out, every story's post checked."""
+    state = State.load(data)
+    assert state is not None
+    replace(state, revision=None).save(data)
 
 
 def hexo_posts(data: Path) -> set[str]:
@@ -223,9 +232,11 @@ def test_feeds_without_changed_entries_are_not_laid_out(index_url: str, app: App
         assert data / "feeds" / "sources" / "gamma.atom" in summary.unchanged
         assert data / "feeds" / "sources" / "gamma.json" in summary.unchanged
         # The state of skipped feeds is kept: a later full check finds nothing to write there either.
-        (data / "feeds" / ".export-state-index.json").unlink()
+        forget_revision(data)
         again = export(store, app, data)
+        assert ("post", ("gamma",)) in {(scope.kind, scope.sources) for scope in store.laid_out}
         assert not [p for p in again.written if "gamma" in p.name or "丙" in str(p)]
+        assert store.loaded == [], "every document's fingerprint held"
 
 
 def test_damaged_export_state_means_a_full_check_not_a_failure(index_url: str, app: AppConfig,
@@ -236,10 +247,46 @@ def test_damaged_export_state_means_a_full_check_not_a_failure(index_url: str, a
             store.upsert_post(item(f"http://alpha.example/{n}", text_of(page), source="alpha"))
         export(store, app, data)
         before = {p: p.read_bytes() for p in (data / "feeds").rglob("*.atom")}
-        for state in [*(data / "feeds").glob(".export-state*.json"), data / "hexo" / ".export-state.json"]:
-            state.write_bytes(b"\x00{not json")
+        (data / STATE_FILE).write_bytes(b"\x00{not json")
         again = export(store, app, data)
         assert not again.up_to_date and again.written == [], "everything checked again, nothing differs"
         assert {p: p.read_bytes() for p in (data / "feeds").rglob("*.atom")} == before
         assert len(hexo_posts(data)) == 5
         assert export(store, app, data).up_to_date, "the state is whole again"
+
+
+def test_an_export_after_the_old_state_files_rewrites_nothing_and_removes_them(
+        index_url: str, app: AppConfig, tmp_path: Path) -> None:
+    """Data directories of exports before the one state file: their files stand, their state goes."""
+    data = tmp_path / "data"
+    with counting_store(index_url) as store:
+        for n, page in enumerate(PAGES):
+            store.upsert_post(item(f"http://alpha.example/{n}", text_of(page), source="alpha"))
+        export(store, app, data)
+        before = {p: p.stat().st_mtime_ns for p in data.rglob("*") if p.is_file() and not p.name.startswith(".")}
+        old = {"feeds/.export-state.json": '{"all.atom": "0123"}', "feeds/.export-state-index.json":
+               '{"revision": 7, "config": "x"}', "feeds/.export-state-formats.json": '{"all": "0123"}',
+               "hexo/.export-state.json": '{"settings": "x", "revision": 7}'}
+        for relative, text in old.items():
+            (data / relative).write_text(text, encoding="utf-8")
+        again = export(store, app, data)
+        assert not again.up_to_date and again.written == []
+        assert {p: p.stat().st_mtime_ns for p in before} == before
+        assert [relative for relative in old if (data / relative).exists()] == [STATE_FILE]
+        assert State.load(data) is not None, "the old Atom state was replaced by the new one"
+        assert export(store, app, data).up_to_date
+
+
+def test_a_setting_no_document_shows_renders_nothing_again(index_url: str, app: AppConfig, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with counting_store(index_url) as store:
+        for n, page in enumerate(PAGES):
+            store.upsert_post(item(f"http://alpha.example/{n}", text_of(page), source="alpha"))
+        export(store, app, data)
+        crawl_only = replace(app, settings=replace(app.settings, user_agent="another/1.0"))
+        again = export(store, crawl_only, data)
+        assert not again.up_to_date and store.laid_out, "another configuration: every feed laid out again"
+        assert (again.written, store.loaded) == ([], [])
+        retitled = export(store, replace(app, settings=replace(app.settings, feed_title="新标题")), data)
+        assert {"feeds/all.atom", "feeds/all.json", "feeds/archive/all/1.atom"} <= written(retitled, data)
+        assert not [p for p in written(retitled, data) if p.startswith("hexo/")], "Hexo posts do not show it"

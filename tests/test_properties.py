@@ -14,7 +14,7 @@ from crawler.content.extract import _ATTRIBUTION, extract_article
 from crawler.content.sanitize import sanitise_html
 from crawler.content.text import clean_xml_text, content_hash, normalise
 from crawler.errors import ExtractionError
-from exporters.atom import AtomConfig, AtomExporter
+from exporters import atom
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
@@ -97,9 +97,15 @@ def test_atom_writer_makes_well_formed_xml_from_anything(rows: list[tuple[str, s
                    body_html=sanitise_html(body), text=body, summary=None, lead_image=None, first_seen=NOW)
         for i, (title, author, body) in enumerate(rows)
     ]
-    exporter = AtomExporter(store=None, config=AtomConfig(  # type: ignore[arg-type]
-        feeds_dir=None, length=10, title="t", tag_authority="example.org", tag_date="2026"))  # type: ignore[arg-type]
-    document = exporter.render(posts, "all.atom", "t", "tag:example.org,2026:feeds/all")
+    from crawler.config import AppConfig, Settings
+    from crawler.index import FeedScope
+    from exporters.model import entry_for
+    from exporters.plan import Feed, Page
+
+    page = Page(feed=Feed("all", "t", "feeds/all", FeedScope(kind="story")), number=None, links=(), digest="",
+                heads=list)
+    app = AppConfig(settings=Settings(feed_title="t", tag_authority="example.org", tag_date="2026"))
+    document = atom.render(page, [entry_for(post, "tag:example.org,2026:") for post in posts], app)
     root = etree.fromstring(document)
     entries = root.findall("{http://www.w3.org/2005/Atom}entry")
     assert [e.findtext("{http://www.w3.org/2005/Atom}id") for e in entries] == [
