@@ -24,6 +24,8 @@ import feedparser
 import lxml.html
 from lxml import etree
 
+from crawler.content.encoding import detect_encoding
+
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 
 
@@ -79,8 +81,13 @@ def parse_feed(body: bytes, content_type: str = "", url: str = "") -> ParsedFeed
     if "json" in content_type.lower() or stripped.startswith(b"{"):
         return _parse_json_feed(stripped, url)
     # No content-location: feedparser would resolve every guid against it, and "123" would pass for a URL.
-    parsed = feedparser.parse(body, response_headers={"content-type": content_type or "application/xml"},
-                              sanitize_html=False, resolve_relative_uris=True)
+    headers = {"content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True)
+    if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        # The bytes are not in the declared encoding (GBK bytes declared UTF-8): feedparser's fallback is
+        # cp1252, mojibake for Chinese; decode them as pages are (crawler.content.encoding) and parse again.
+        text = body.decode(detect_encoding(body, content_type), errors="replace")
+        parsed = feedparser.parse(text, response_headers=headers, sanitize_html=False, resolve_relative_uris=True)
     version = str(parsed.get("version") or "")
     entries = [_entry(entry, version, url) for entry in parsed.entries]
     error = None
