@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -244,6 +245,11 @@ def test_corpus_details(robust: Crawl) -> None:
     paths = {r.path for r in robust.web.requests}
     assert "/corpus/not-a-page" not in paths and "/corpus/12345" not in paths
     assert by_title["Undated entry"].published is None
+    # A page that is gone (404) is counted, and its entry's own content is kept.
+    dead = by_title["RSS 2.0 dead link"]
+    assert [u.url for u in dead.urls] == [robust.web.url("broken", "/corpus/rss20.xml") + "#"
+                                          + quote(robust.web.url("broken", "/corpus/gone.html"), safe="")]
+    assert _details(robust)["corpus-rss20-xml"].get("error/http_404") == 1
 
 
 def test_a_post_built_from_the_feed_is_replaced_when_the_feed_links_it(

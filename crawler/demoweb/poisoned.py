@@ -182,6 +182,8 @@ CORPUS: dict[str, CorpusFeed] = {
         "<description>一个不是网址的 guid，只有描述。" + _LONG + "</description></item>"
         "<item><title>RSS 2.0 relative link</title><link>/corpus/page/4.html</link>"
         "<description>相对链接</description></item>"
+        "<item><title>RSS 2.0 dead link</title><link>{base}/corpus/gone.html</link>"
+        "<description>链接的网页已经不在了，条目自己的内容还在。" + _LONG + "</description></item>"
         '<item><title>RSS 2.0 image enclosure</title><guid isPermaLink="false">enc-1</guid>'
         "<description>只有一张图的条目</description>"
         '<enclosure url="/corpus/img/enclosure.png" length="100" type="image/png"/></item>'
@@ -255,13 +257,13 @@ CORPUS: dict[str, CorpusFeed] = {
 }
 
 # Titles of the posts each corpus feed must leave in the index: a linked entry's post has its page's
-# title ("语料页面N"), an entry without a page keeps its own (a title-less one: "").
+# title ("语料页面N"), an entry without a page (or whose page is gone) keeps its own (a title-less one: "").
 CORPUS_POSTS: dict[str, tuple[str, ...]] = {
     "rss091.xml": ("语料页面1", "RSS 0.91 description only"),
     "rss092.xml": ("", "RSS 0.92 enclosure"),
     "rss10.rdf": ("RSS 1.0 content encoded", "语料页面2"),
     "rss20.xml": ("RSS 2.0 guid not a permalink", "语料页面3", "RSS 2.0 relative guid", "语料页面4",
-                  "RSS 2.0 image enclosure"),
+                  "RSS 2.0 dead link", "RSS 2.0 image enclosure"),
     "atom03.xml": ("Atom 0.3 content", "语料页面5"),
     "atom10.xml": ("Atom HTML title & content only", "语料页面6", "Atom xhtml content", "Atom text content"),
     "json10.json": ("JSON 1.0 content_html", "语料页面7", ""),

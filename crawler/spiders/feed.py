@@ -10,11 +10,15 @@ archived), its capture is the feed's, and it is indexed under a URL of its own m
 ``FEED_URL#ENTRY_KEY``, where the key is the entry id (percent-encoded), or a hash of the entry's
 fields when it has none or repeats one already seen in the document. That URL is stable across
 crawls, so the next crawl finds the post as "seen" (or "changed" when the entry was edited). Every
-linked entry with an id carries that URL as ``replaces``: when a later version of the feed links an
-entry that was stored from the feed, the index store pipeline folds the stored post into the page's
-(crawler/pipelines/index_store.py), so the entry stays one post, under its key, with the page's text.
+linked entry carries that URL (keyed by its id, else its link) as ``replaces``: when a later version
+of the feed links an entry that was stored from the feed, the index store pipeline folds the stored
+post into the page's (crawler/pipelines/index_store.py), so the entry stays one post, under its key,
+with the page's text.
 
-One entry's failure is that entry's alone: it is counted (``entry``) and the feed goes on.
+An entry whose page gives no post (it cannot be fetched, is no page, has no article text) is kept
+the same way, from its own content, under ``FEED_URL#ENTRY_ID`` (or ``#LINK`` without an id), so the
+next crawl that reads its page replaces it. One entry's failure is that entry's alone: it is counted
+(``entry``) and the feed goes on.
 
 Feeds are asked for conditionally: a 304 reaches the spider as the archived copy it says is still
 current (crawler/middlewares/not_modified.py), whose entries are followed as usual.
@@ -30,6 +34,7 @@ from urllib.parse import quote
 
 from scrapy import Request
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from crawler.config import SourceConfig
 from crawler.content.dates import parse_date
@@ -59,6 +64,11 @@ def entry_hash(entry: FeedEntry) -> str:
 class FeedSpider(SourceSpider):
     name = "feed"
     kind = "feed"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # From-feed URL -> the post its entry's own content makes, while the entry's page is on its way.
+        self._fallbacks: dict[str, PostItem] = {}
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.startable_sources():
@@ -111,11 +121,16 @@ class FeedSpider(SourceSpider):
             summary=entry.summary,
             published=parse_date(entry.published, source.timezone),
             updated=parse_date(entry.updated, source.timezone),
-            replaces=from_feed_url(feed_url, entry.entry_id) if entry.entry_id else None,
+            replaces=from_feed_url(feed_url, page_key) if (page_key := entry.entry_id or entry.link) else None,
         )
         if entry.link:
-            request = self.source_request(entry.link, source, self.parse_article, entry=context)
+            request = self.source_request(entry.link, source, self.parse_article, entry=context,
+                                          errback=self.entry_page_failed)
             if request is not None:
+                if entry.has_content and context.replaces:
+                    # Kept until the page is read: should it give no post, the entry's own content does.
+                    self._fallbacks[context.replaces] = self.feed_post(
+                        entry, response, source, context, page_key or entry.link, context.replaces)
                 yield request
             return
         if not entry.has_content:
@@ -126,7 +141,32 @@ class FeedSpider(SourceSpider):
         if key in keys:  # the very same entry twice: one post
             return
         keys.add(key)
-        yield self.feed_post(entry, response, source, context, key, from_feed_url(feed_url, key))
+        yield self._from_feed(self.feed_post(entry, response, source, context, key, from_feed_url(feed_url, key)))
+
+    def _from_feed(self, item: PostItem) -> PostItem:
+        self.crawler.stats.inc_value(f"source/{item.source}/from_feed")
+        self.crawler.stats.inc_value("feed/from_feed")
+        return item
+
+    async def parse_article(self, response: Response, source: SourceConfig, entry: EntryContext,
+                            via_url: str | None = None) -> AsyncIterator[PostItem | Request]:
+        """An entry's page; when it gives no post (not a page, no article text, a soft 404), the
+        entry's own content is archived instead, as if it had no page."""
+        fallback = self._fallbacks.pop(entry.replaces, None) if entry.replaces and via_url is None else None
+        stored = False
+        async for output in super().parse_article(response, source, entry, via_url):
+            stored |= isinstance(output, PostItem)
+            yield output
+        if fallback is not None and not stored:
+            yield self._from_feed(fallback)
+
+    def entry_page_failed(self, failure: Failure) -> Iterator[PostItem]:
+        """An entry's page that could not be fetched is counted; the entry's own content is kept."""
+        self.on_error(failure)
+        entry: EntryContext = failure.request.cb_kwargs["entry"]  # type: ignore[attr-defined]  # set by Scrapy
+        fallback = self._fallbacks.pop(entry.replaces, None) if entry.replaces else None
+        if fallback is not None:
+            yield self._from_feed(fallback)
 
     def feed_post(self, entry: FeedEntry, response: Response, source: SourceConfig, context: EntryContext,
                   key: str, url: str) -> PostItem:
@@ -148,7 +188,5 @@ class FeedSpider(SourceSpider):
             entry_id=entry.entry_id or key, title=context.title, author=context.author, summary=context.summary,
             published=context.published, updated=context.updated,
         )
-        self.crawler.stats.inc_value(f"source/{source.name}/from_feed")
-        self.crawler.stats.inc_value("feed/from_feed")
         return self.post_item(article, url, source, entry_context, list(response.meta.get(WARC_REFS, [])),
                               from_feed=True)
