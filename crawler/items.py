@@ -68,3 +68,6 @@ class PostItem:
     content_hash: str = ""  # filled by ContentHashPipeline
     captures: list[WarcRef] = field(default_factory=list)
     media: list[MediaRef] = field(default_factory=list)  # filled by ImageArchivePipeline, in body order
+    # The URL this post's feed entry was stored under while the feed gave it no page (spiders/feed.py):
+    # the index store pipeline folds that post into this one.
+    replaces: str | None = None

@@ -55,6 +55,7 @@ class ImageFacts:
 
 def inspect_image(body: bytes) -> ImageFacts:
     """Identify a picture from its bytes; raises MediaError("not_image" | "too_large") otherwise."""
+    fmt = ""  # Image.open itself can fail, before any format is known
     try:
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a pixel bomb is refused either way.
@@ -69,6 +70,8 @@ def inspect_image(body: bytes) -> ImageFacts:
         raise MediaError("not_image", f"not a picture ({_sniff(body)})") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:  # Pillow reports broken files these ways
         raise MediaError("not_image", f"broken {fmt or 'image'}: {exc}") from None
+    except Exception as exc:  # a plugin's own bug on hostile bytes (struct.error, IndexError …): still not a picture
+        raise MediaError("not_image", f"unreadable {fmt or 'image'}: {type(exc).__name__}: {exc}") from None
     if fmt not in _FORMATS:
         raise MediaError("type_not_allowed", f"unsupported picture format {fmt or 'unknown'}")
     kind, extension = _FORMATS[fmt]

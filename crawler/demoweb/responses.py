@@ -28,6 +28,7 @@ from .images import (
     png_bytes,
     wechat_placeholder,
 )
+from .poisoned import PoisonedRoutes
 
 SITE_DIR = Path(__file__).parent / "site"
 
@@ -193,13 +194,14 @@ class Site:
         self._base_url = base_url
         self._aggregators = AggregatorRoutes(render, base_url)
         self._hostile = HostileRoutes(render, base_url)
+        self.poisoned = PoisonedRoutes(base_url)  # public: a test moves its evolving feed on
 
     def respond(self, host: str, target: str, headers: Mapping[str, str]) -> Response:
         """Answer a GET for ``target`` (path and query) on ``host``; ``headers`` have lower-case names."""
         path = unquote(urlsplit(target).path) or "/"
         dynamic = self._aggregators.answer(host, target)
         if dynamic is None and host == "broken":
-            dynamic = self._hostile.answer(path, target)
+            dynamic = self._hostile.answer(path, target) or self.poisoned.answer(path, target)
         if dynamic is not None:
             status, extra, body = dynamic
             response = Response(status, extra, body)

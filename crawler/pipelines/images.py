@@ -42,6 +42,7 @@ from crawler.index import IndexStore, open_index_store
 from crawler.items import MediaRef, PostItem, WarcRef
 from crawler.meta import WARC_REFS
 from crawler.net.frontier import SharedOutcomes, job_prefix, redis_client
+from crawler.spiders.base import count_source_error
 from crawler.storage.objects import ObjectStore, open_store, put_once
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def referer_for(policy: str, page_url: str) -> str | None:
     if policy == "origin":
         parts = urlsplit(page_url)
         return f"{parts.scheme}://{parts.netloc}/"
-    return page_url
+    return page_url.split("#", 1)[0]  # as browsers send it: never the fragment (a from-feed post's key)
 
 
 class ImageArchivePipeline:
@@ -143,6 +144,14 @@ class ImageArchivePipeline:
     # -- per post --------------------------------------------------------------------------------
 
     async def process_item(self, item: PostItem) -> PostItem:
+        try:
+            return await self._process(item)
+        except Exception as exc:  # a bug or a body nobody foresaw: the post is stored without its pictures
+            logger.exception("[%s] pictures of %s not archived", item.source, item.url)
+            count_source_error(self.stats, item.source, "images", "%s: %s at %s", type(exc).__name__, exc, item.url)
+            return item
+
+    async def _process(self, item: PostItem) -> PostItem:
         urls = image_urls(item.body_html)
         if item.lead_image and item.lead_image not in urls:
             urls.append(item.lead_image)  # og:image of a post without pictures in its body
@@ -185,7 +194,7 @@ class ImageArchivePipeline:
         key = (url, urlsplit(referer).netloc if referer else "")
         future = self._fetches.get(key)
         if future is None:
-            future = asyncio.ensure_future(self._archive_once(url, referer))
+            future = asyncio.ensure_future(self._archive_guarded(url, referer))
             self._fetches[key] = future
             self._forget_oldest(self._fetches)
         else:
@@ -202,6 +211,14 @@ class ImageArchivePipeline:
             if not oldest.done():
                 break  # in flight: every memo entry after it is newer, so it goes once it is done
             del memo[key]
+
+    async def _archive_guarded(self, url: str, referer: str | None) -> ImageOutcome:
+        """Any exception archiving one picture is that picture's outcome (``error``), never its post's."""
+        try:
+            return await self._archive_once(url, referer)
+        except Exception as exc:
+            logger.exception("Archiving picture %s failed", url)
+            return self._failed(url, "error", f"{type(exc).__name__}: {exc}")
 
     async def _archive_once(self, url: str, referer: str | None) -> ImageOutcome:
         if self.shared is None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import html
+import logging
+from typing import Any
+
 import lxml.html
+from scrapy.crawler import Crawler
 
 from crawler.content.sanitize import sanitise_html, sanitise_text
 from crawler.content.text import clean_xml_text
 from crawler.items import PostItem
+from crawler.spiders.base import count_source_error
+
+logger = logging.getLogger(__name__)
 
 
 def _plain(html_or_text: str) -> str:
@@ -21,10 +29,27 @@ def _plain(html_or_text: str) -> str:
 
 
 class SanitizeHtmlPipeline:
-    """Body HTML through the allow-list; titles, names and text stripped of XML-illegal characters."""
+    """Body HTML through the allow-list; titles, names and text stripped of XML-illegal characters.
+
+    A body the sanitiser cannot read is replaced by the post's text in escaped paragraphs (counted
+    as `sanitize`): the post is stored, and nothing unsanitised ever is."""
+
+    def __init__(self, stats: Any = None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SanitizeHtmlPipeline:
+        return cls(crawler.stats)
 
     def process_item(self, item: PostItem) -> PostItem:
-        item.body_html = sanitise_html(item.body_html)
+        try:
+            item.body_html = sanitise_html(item.body_html)
+        except Exception as exc:
+            logger.exception("[%s] cannot sanitise the body of %s", item.source, item.url)
+            if self.stats is not None:
+                count_source_error(self.stats, item.source, "sanitize", "%s: %s at %s", type(exc).__name__, exc,
+                                   item.url)
+            item.body_html = "".join(f"<p>{html.escape(line)}</p>" for line in item.text.splitlines() if line.strip())
         item.title = sanitise_text(item.title)
         item.text = clean_xml_text(item.text)
         for name in ("author", "source_name"):

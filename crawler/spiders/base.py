@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -23,12 +24,13 @@ from crawler.content.extract import Article, extract_article
 from crawler.content.pagecheck import soft_404
 from crawler.errors import ConfigError, ExtractionError
 from crawler.exceptions import WafChallenge, fetch_error_kind
-from crawler.items import PostItem, Role
+from crawler.items import PostItem, Role, WarcRef
 from crawler.meta import WARC_REFS
 from crawler.net.frontier import SharedClaims, job_prefix, redis_client
 from crawler.workers import CpuPool, default_workers
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +47,7 @@ class EntryContext:
     original_url: str | None = None  # the original the listing names (sourceSite, raw_url)
     categories: tuple[str, ...] | None = None  # instead of the source's (adds a channel, e.g. a cid's name)
     stable_url: str | None = None  # index the post under this URL (the fetched one carries listing tokens)
+    replaces: str | None = None  # the URL a post built from the feed entry was stored under (spiders/feed.py)
 
 
 class SourceSpider(Spider):
@@ -138,14 +141,21 @@ class SourceSpider(Spider):
 
     def count_error(self, source: SourceConfig, kind: str, message: str, *args: Any) -> None:
         """One counted, logged failure for one source; the crawl goes on."""
-        stats = self.crawler.stats
-        stats.inc_value("errors/total")
-        stats.inc_value(f"errors/{kind}")
-        stats.inc_value(f"source/{source.name}/errors")
-        stats.inc_value(f"source/{source.name}/error/{kind}")
-        text = message % args if args else message
-        stats.set_value(f"source/{source.name}/last_error", f"{kind}: {text}")
-        logger.warning("[%s] %s: %s", source.name, kind, text)
+        count_source_error(self.crawler.stats, source.name, kind, message, *args)
+
+    def each_entry(self, source: SourceConfig, where: str, entries: Iterable[T],
+                   handle: Callable[[T], Iterable[Any]], name: Callable[[T], Any] = repr) -> Iterator[Any]:
+        """The outputs of ``handle`` for every entry of a listing (feed, list page, API answer), where one
+        entry that raises is counted (``entry``) and skipped: the listing goes on."""
+        for entry in entries:
+            try:
+                outputs = list(handle(entry))
+            except Exception as exc:
+                logger.exception("[%s] an entry of %s failed", source.name, where)
+                self.count_error(source, "entry", "%s: %s in entry %.80s of %s", type(exc).__name__, exc,
+                                 name(entry), where)
+                continue
+            yield from outputs
 
     def on_error(self, failure: Failure) -> None:
         """errback for every request: classify, count per source, never raise."""
@@ -188,6 +198,10 @@ class SourceSpider(Spider):
         ``claim`` names the request for that once-check when its URL carries a per-call token.
         """
         key = claim or url
+        if not _is_http_url(url):
+            # javascript:, urn:, a relative id: never a request (Scrapy would raise in the spider's generator).
+            self.count_error(source, "bad_url", "%.200s is not an http(s) URL; not requested", url)
+            return None
         if source.name in self.blocked:
             self.crawler.stats.inc_value(f"source/{source.name}/skipped_blocked")
             return None
@@ -220,17 +234,36 @@ class SourceSpider(Spider):
         article = await self.extract(response, source)
         if article is None:
             return
-        original = article.original_url or entry.original_url
-        if via_url is not None or (original and _strip_fragment(original) == _strip_fragment(response.url)):
+        url = entry.stable_url if entry.stable_url and via_url is None else response.url
+        item = self.post_item(article, url, source, entry, list(response.meta.get(WARC_REFS, [])), via_url=via_url,
+                              fetched_url=response.url)
+        yield item
+        if item.role == "copy" and item.original_url and source.follow_original:
+            # The original is another site: fetched plainly, and indexed under its own URL.
+            followed = replace(entry, stable_url=None, original_url=None, replaces=None)
+            request = self.source_request(item.original_url, source, self.parse_article, render=False,
+                                          entry=followed, via_url=url)
+            if request is not None:
+                yield request
+
+    def post_item(self, article: Article, url: str, source: SourceConfig, entry: EntryContext,
+                  captures: list[WarcRef], *, via_url: str | None = None, fetched_url: str | None = None,
+                  from_feed: bool = False) -> PostItem:
+        """The one way a post is made, from a fetched page's Article or from a feed entry's own content.
+
+        A post built from the feed (``from_feed``) is a copy with no known original: the page that a
+        later version of the feed links becomes its original (crawler/pipelines/index_store.py).
+        """
+        original = None if from_feed else article.original_url or entry.original_url
+        if via_url is not None or (original and _strip_fragment(original) == _strip_fragment(fetched_url or url)):
             original = None
-        role: Role = "copy" if original or (source.aggregator and via_url is None) else "original"
+        role: Role = "copy" if from_feed or original or (source.aggregator and via_url is None) else "original"
         author = article.author or entry.author
         source_name = (article.source_name or entry.source_name
                        or (article.site_name if role == "original" else None))
         if author and author in (source_name, article.site_name):
             author = None  # a publisher named where the author goes (feeds and aggregators do this)
-        url = entry.stable_url if entry.stable_url and via_url is None else response.url
-        item = PostItem(
+        return PostItem(
             source=source.name, url=url, role=role,
             title=article.title or entry.title or "", text=article.text, body_html=article.body_html,
             original_url=original if role == "copy" else None, via_url=via_url,
@@ -239,16 +272,9 @@ class SourceSpider(Spider):
             categories=list(entry.categories if entry.categories is not None else source.categories),
             feed_entry_id=entry.entry_id, summary=entry.summary,
             lead_image=article.lead_image,
-            captures=list(response.meta.get(WARC_REFS, [])),
+            captures=captures,
+            replaces=entry.replaces if via_url is None and entry.replaces != url else None,
         )
-        yield item
-        if role == "copy" and original and source.follow_original:
-            # The original is another site: fetched plainly, and indexed under its own URL.
-            followed = replace(entry, stable_url=None, original_url=None)
-            request = self.source_request(original, source, self.parse_article, render=False,
-                                          entry=followed, via_url=url)
-            if request is not None:
-                yield request
 
     async def extract(self, response: Response, source: SourceConfig) -> Article | None:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
@@ -275,6 +301,26 @@ class SourceSpider(Spider):
             self.crawler.stats.inc_value(f"images/skipped/{reason}")
             logger.debug("Skipped image %s at %s: %s", url or "(none)", response.url, reason)
         return article
+
+
+def count_source_error(stats: Any, source: str, kind: str, message: str, *args: Any) -> None:
+    """One counted, logged failure for one source (by name), in the stats its run records; spiders and
+    item pipelines alike."""
+    stats.inc_value("errors/total")
+    stats.inc_value(f"errors/{kind}")
+    stats.inc_value(f"source/{source}/errors")
+    stats.inc_value(f"source/{source}/error/{kind}")
+    text = message % args if args else message
+    stats.set_value(f"source/{source}/last_error", f"{kind}: {text}")
+    logger.warning("[%s] %s: %s", source, kind, text)
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" and the like
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def _strip_fragment(url: str) -> str:

@@ -88,8 +88,9 @@ class ListPageSpider(SourceSpider):
             hint = "" if source.browser else "; if the page builds its list with JavaScript, set browser = true"
             self.count_error(source, "list_empty", "no item matches %r at %s%s%s", selectors.item, response.url,
                              rendered, hint)
-        for node in items:
-            yield from self._item(node, response, source, selectors, base)
+        yield from self.each_entry(source, response.url, items,
+                                   lambda node: self._item(node, response, source, selectors, base),
+                                   lambda node: " ".join(node.xpath("string(.)").get("").split())[:60])
         if selectors.next_page and page < source.max_pages:
             next_url = first_link(page_selector, selectors.next_page)
             if next_url:

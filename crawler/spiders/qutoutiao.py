@@ -95,9 +95,9 @@ class QutoutiaoSpider(SourceSpider):
         self.crawler.stats.inc_value("qutoutiao/posts", len(posts))
         if not posts and page == 1:
             self.crawler.stats.inc_value(f"source/{source.name}/feed_empty")
-        for post in posts:
-            if isinstance(post, dict):
-                yield from self._post(post, response, source, cid)
+        yield from self.each_entry(source, response.url, [p for p in posts if isinstance(p, dict)],
+                                   lambda post: self._post(post, response, source, cid),
+                                   lambda post: post.get("id") or post.get("title"))
         next_min = body.get("min_time")
         try:
             next_min = int(next_min) if next_min not in (None, "") else None

@@ -72,9 +72,9 @@ class ZakerSpider(SourceSpider):
         self.crawler.stats.inc_value("zaker/articles", len(articles))
         if not articles:
             self.crawler.stats.inc_value(f"source/{source.name}/feed_empty")
-        for article in articles:
-            if isinstance(article, dict):
-                yield from self._article(article, response, source)
+        yield from self.each_entry(source, response.url, [a for a in articles if isinstance(a, dict)],
+                                   lambda article: self._article(article, response, source),
+                                   lambda article: article.get("title"))
 
     def _article(self, article: dict[str, Any], response: Response, source: SourceConfig) -> Iterator[Request]:
         link = _text(article.get("url"))
