@@ -333,6 +333,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from crawler.index import SqlIndexStore, index_url_for
+    from schedules.store import job_store_url, migrate_job_store, safe_url
+
+    app = load_config(args.config)
+    data = _data_dir(args.data)
+    url = index_url_for(data, app.settings.index_url)
+    store = SqlIndexStore(url, story_threshold=app.settings.story_threshold)  # opening it upgrades it
+    store.close()
+    done = store.migration
+    print(f"index {safe_url(url)}: " + (f"upgraded from {done.before or 'no version'} to {done.after}"
+                                        if done is not None and done.changed else "up to date"))
+    jobs_url, table = job_store_url(data, app.settings), app.settings.schedule_store_table
+    jobs = migrate_job_store(jobs_url, table)
+    print(f"job store {safe_url(jobs_url)} (table {table}): " + (
+        "none yet" if jobs is None else
+        f"upgraded from {jobs.before or 'no version'} to {jobs.after}" if jobs.changed else "up to date"))
+    return 0
+
+
 def _fetch_page(target: str, url: str | None) -> tuple[bytes, str | None, str]:
     """(body, content type, URL) of a page named by URL or saved in a file."""
     if target.startswith(("http://", "https://")):
@@ -450,6 +470,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="also serve DATA/feeds, DATA/media and /health on this port")
 
     p = add("verify", cmd_verify, "check WARCs, index <-> WARC references, CDXJ, media and feeds; report problems")
+    p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+
+    p = add("migrate", cmd_migrate, "bring the index and the daemon's job store to the current schema "
+                                    "(an open of an older one does it too)")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
 

@@ -1,5 +1,9 @@
 """The index store: posts (stored once per content hash) in story clusters, the URLs they were seen
-at, their WARC captures, and per-source crawl runs. SQLite by default; PostgreSQL by URL."""
+at, their WARC captures, and per-source crawl runs. SQLite by default; PostgreSQL by URL.
+
+schema.py holds the tables, sql.py the store on them, stories.py the story clusterer, store.py the
+Protocols each room of the product takes, writer.py the crawl's writer thread, migrate.py (with
+migrations/) the schema versions."""
 
 from __future__ import annotations
 
@@ -9,11 +13,18 @@ from crawler.content.neardup import DEFAULT_THRESHOLD
 from crawler.index.sql import SqlIndexStore
 from crawler.index.store import (
     ArchiveFile,
+    ArchiveIndex,
+    ArchiveLog,
     ChangedScopes,
+    DigestIndex,
     EntryHead,
+    FeedReader,
     FeedScope,
+    HealthReader,
     IndexStore,
     PostUrl,
+    PostWriter,
+    RunLog,
     SourceHealth,
     SourceRun,
     SourceState,
@@ -24,9 +35,10 @@ from crawler.index.store import (
     Validators,
 )
 
-__all__ = ["ArchiveFile", "ChangedScopes", "EntryHead", "FeedScope", "IndexStore", "PostUrl", "SourceHealth",
-           "SourceRun", "SourceState", "SqlIndexStore", "StoredMedia", "StoredPost", "StoredStory", "UpsertResult",
-           "Validators", "index_url_for", "open_index_store"]
+__all__ = ["ArchiveFile", "ArchiveIndex", "ArchiveLog", "ChangedScopes", "DigestIndex", "EntryHead", "FeedReader",
+           "FeedScope", "HealthReader", "IndexStore", "PostUrl", "PostWriter", "RunLog", "SourceHealth", "SourceRun",
+           "SourceState", "SqlIndexStore", "StoredMedia", "StoredPost", "StoredStory", "UpsertResult", "Validators",
+           "index_url_for", "open_index_store"]
 
 
 def index_url_for(data_dir: Path, configured: str = "") -> str:
