@@ -28,7 +28,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demoweb import DemoWeb
 from crawler.index import SourceRun, SqlIndexStore, index_url_for
-from schedules.store import read_jobs
+from schedules.store import read_jobs, version_table
 from tests.conftest import ROOT, Crawl, run_cli
 
 pytestmark = pytest.mark.crawl
@@ -408,6 +408,7 @@ export_after = false
     finally:
         with engine.begin() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            conn.execute(text(f"DROP TABLE IF EXISTS {version_table(table)}"))  # stamped by the second start
         engine.dispose()
 
 

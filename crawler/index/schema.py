@@ -69,7 +69,8 @@ posts = Table(
     Column("summary", Text),
     Column("lead_image", Text),
     Column("first_seen", UtcDateTime, nullable=False),
-    # The story cluster (crawler/index/stories.py); NULL only until a migrated index is backfilled.
+    # The story cluster (crawler/index/stories.py); NULL only while its assignment failed (the next crawl's
+    # start clusters it: SqlIndexStore.cluster_unassigned).
     Column("story_id", Integer, ForeignKey("stories.id"), index=True),
     # The index revision (see `revisions`) at which anything an exporter shows of the post last changed.
     Column("revision", BigInteger, nullable=False, default=0, server_default="0", index=True),

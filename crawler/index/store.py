@@ -61,7 +61,7 @@ class StoredPost:
     summary: str | None
     lead_image: str | None
     first_seen: datetime
-    story_key: str | None = None  # the story it belongs to (None only before a migrated index is clustered)
+    story_key: str | None = None  # the story it belongs to (None only while its story assignment failed)
     urls: list[PostUrl] = field(default_factory=list)
     captures: list[WarcRef] = field(default_factory=list)
 
