@@ -25,12 +25,13 @@ from sqlalchemy.engine import Engine
 
 from crawler.cli import main
 from crawler.content.text import content_hash
+from crawler.demoweb import DemoWeb
 from crawler.index import SqlIndexStore
 from crawler.index.migrate import engine_url, head
 from crawler.index.schema import metadata
 from crawler.items import PostItem
 from schedules.store import JOB_STORE_SCRIPTS, SchedulerLock, migrate_job_store, read_jobs, version_table
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.test_digest_index import InlineReactor
 from tests.test_neardup import MARATHON, ORIGINAL, text_of
 
@@ -253,3 +254,36 @@ def test_migrate_command_upgrades_index_and_job_store_once(tmp_path: Path, capsy
         assert "alembic_version" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+# -- the crawl-start repair, in a real crawl ------------------------------------------------------------------
+
+
+@pytest.mark.crawl
+def test_a_crawl_clusters_posts_an_earlier_crawl_left_without_a_story(demo_web: DemoWeb, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.index.stories import StoryClusterer
+
+    data = tmp_path / "data"
+    config = tmp_path / "sources.toml"
+    config.write_text(demo_web.sources_toml(), encoding="utf-8")
+    url = f"sqlite:///{data / 'index.sqlite3'}"
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("clustering bug")
+
+    store = SqlIndexStore(url)
+    try:
+        monkeypatch.setattr(StoryClusterer, "assign", broken)
+        assert store.upsert_post(post("http://elsewhere.example/1", MARATHON)).story_outcome == "error"
+        monkeypatch.undo()
+    finally:
+        store.close()
+    crawl = run_cli("crawl", "cyol", "--config", str(config), "--data", str(data))
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    assert "1 posts stored without a story were clustered now" in crawl.stderr
+    store = SqlIndexStore(url)
+    try:
+        assert all(p.story_key for p in store.posts()) and store.count_posts() > 1
+    finally:
+        store.close()
