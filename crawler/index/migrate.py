@@ -66,6 +66,7 @@ def alembic_config(scripts: Path, connection: Connection | None = None, **attrib
     """A Config for a script directory; env.py runs on ``connection`` (from `attributes`)."""
     config = Config()
     config.set_main_option("script_location", str(scripts))
+    config.set_main_option("file_template", "r%%(rev)s_%%(slug)s")  # a module name mypy accepts
     config.attributes.update(attributes, connection=connection)
     return config
 
