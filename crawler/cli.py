@@ -330,6 +330,26 @@ def _spans(length: int, marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [*spans, (at, length)] if at < length else spans
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from crawler.index import SqlIndexStore
+    from schedules.store import migrate_job_store, safe_url
+
+    app = load_config(args.config)
+    workspace = Workspace(app, data_dir(args.data))
+    url = workspace.index_url
+    store = SqlIndexStore(url, story_threshold=app.settings.story_threshold)  # opening it upgrades it
+    store.close()
+    done = store.migration
+    print(f"index {safe_url(url)}: " + (f"upgraded from {done.before or 'no version'} to {done.after}"
+                                        if done is not None and done.changed else "up to date"))
+    jobs_url, table = workspace.schedule_store_url, app.settings.schedule_store_table
+    jobs = migrate_job_store(jobs_url, table)
+    print(f"job store {safe_url(jobs_url)} (table {table}): " + (
+        "none yet" if jobs is None else
+        f"upgraded from {jobs.before or 'no version'} to {jobs.after}" if jobs.changed else "up to date"))
+    return 0
+
+
 def _fetch_page(target: str, url: str | None) -> tuple[bytes, str | None, str]:
     """(body, content type, URL) of a page named by URL or saved in a file."""
     if target.startswith(("http://", "https://")):
@@ -461,6 +481,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20, help="stories to show (default 20)")
     p.add_argument("--json", action="store_true", help="the hits as JSON")
     p.add_argument("--reindex", action="store_true", help="rebuild the search index from every post first")
+    p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
+    p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
+
+    p = add("migrate", cmd_migrate, "bring the index and the daemon's job store to the current schema "
+                                    "(an open of an older one does it too)")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
 

@@ -1,7 +1,12 @@
-"""The daemon's job store: where it is, a read-only view for other processes, and the one-daemon lock.
+"""The daemon's job store: where it is, a read-only view for other processes, the one-daemon lock, and
+its schema version.
 
 APScheduler 3 assumes one scheduler per job store (two would both run every job), so the daemon
 holds a lock for its lifetime: an advisory lock on PostgreSQL, an flock beside the SQLite file.
+
+The job table's schema is versioned with Alembic (schedules/migrations; a version table per job table,
+`alembic_version_<table>`): `feedarchiver migrate` upgrades it, and so does a daemon taking the lock on
+a job store that exists already (a new one APScheduler creates, and the next start stamps).
 """
 
 from __future__ import annotations
@@ -23,22 +28,16 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from crawler.config import Settings
 from crawler.errors import SchedulerError
+from crawler.index.migrate import Migration, current_revision, head, upgrade
+from crawler.index.migrate import engine_url as engine_url  # the daemon builds its job store's URL with it
+
+# Alembic's scripts for the job table (schedules/migrations).
+JOB_STORE_SCRIPTS = Path(__file__).resolve().with_name("migrations")
+JOB_STORE_BASELINE = "0001"
+PG_IDENTIFIER_MAX = 63
 
 logger = logging.getLogger(__name__)
-
-
-def job_store_url(data_dir: Path, settings: Settings) -> str:
-    """The configured job store, else DATA/schedules.sqlite3."""
-    return settings.schedule_store_url or f"sqlite:///{(data_dir / 'schedules.sqlite3').resolve()}"
-
-
-def engine_url(url: str) -> str:
-    """SQLAlchemy's URL for ours: PostgreSQL through psycopg 3 (the only driver we install)."""
-    if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
 
 
 def safe_url(url: str) -> str:
@@ -97,8 +96,55 @@ def read_jobs(url: str, table: str) -> dict[str, JobInfo]:
     return jobs
 
 
+def version_table(table: str) -> str:
+    """The Alembic version table of a job table (PostgreSQL cuts names at 63 bytes: keep them apart)."""
+    name = f"alembic_version_{table}"
+    if len(name) <= PG_IDENTIFIER_MAX:
+        return name
+    return name[:PG_IDENTIFIER_MAX - 9] + "_" + hashlib.sha256(table.encode()).hexdigest()[:8]
+
+
+def _lock_key(table: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"feedarchiver:{table}:schema".encode()).digest()[:8], "big", signed=True)
+
+
+def job_store_exists(url: str, table: str) -> bool:
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return False
+    engine = create_engine(engine_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return engine.dialect.has_table(conn, table)
+    finally:
+        engine.dispose()
+
+
+def migrate_job_store(url: str, table: str) -> Migration | None:
+    """Bring an existing job table to the head revision (None: no job store yet, nothing to do); at
+    head already, this is one read of its version."""
+    try:
+        if not job_store_exists(url, table):
+            return None
+        versions = version_table(table)
+        engine = create_engine(engine_url(url), poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                current = current_revision(conn, versions)
+        finally:
+            engine.dispose()
+        if current == head(JOB_STORE_SCRIPTS):
+            return Migration(before=current, after=current)
+        # APScheduler made the table (or an older daemon did): the baseline, stamped as it is.
+        return upgrade(url, JOB_STORE_SCRIPTS, versions, _lock_key(table), baseline=JOB_STORE_BASELINE,
+                       unversioned=lambda _conn: True, options={"job_table": table})
+    except SQLAlchemyError as exc:
+        raise SchedulerError(f"cannot migrate the job store {safe_url(url)} (table {table}): {db_error(exc)}") from None
+
+
 class SchedulerLock:
-    """Held while a daemon runs its schedules from one job store table; a second daemon fails to take it."""
+    """Held while a daemon runs its schedules from one job store table; a second daemon fails to take it.
+    Once held, an existing job table is brought to the head revision (by the one daemon, once)."""
 
     def __init__(self, url: str, table: str) -> None:
         self.url = url
@@ -119,7 +165,7 @@ class SchedulerLock:
                 raise SchedulerError(f"another daemon is running the schedules in {path} "
                                      f"(table {self.table}; lock {lock_path})") from None
             self._fd = fd
-            return self
+            return self._migrated()
         # A session-level advisory lock, keyed by the table name, dies with the connection.
         key = int.from_bytes(hashlib.sha256(f"feedarchiver:{self.table}".encode()).digest()[:8], "big", signed=True)
         try:
@@ -135,6 +181,14 @@ class SchedulerLock:
             raise SchedulerError(f"another daemon is running the schedules in {safe_url(self.url)} "
                                  f"(table {self.table})")
         self._conn = conn
+        return self._migrated()
+
+    def _migrated(self) -> SchedulerLock:
+        try:
+            migrate_job_store(self.url, self.table)
+        except BaseException:
+            self.release()
+            raise
         return self
 
     def release(self) -> None:

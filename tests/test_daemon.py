@@ -28,7 +28,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demoweb import DemoWeb
 from crawler.index import SourceRun, SqlIndexStore
-from schedules.store import read_jobs
+from schedules.store import read_jobs, version_table
 from tests.conftest import POSTGRES_URL, ROOT, Crawl, run_cli, sqlite_index
 
 pytestmark = pytest.mark.crawl
@@ -407,6 +407,7 @@ export_after = false
     finally:
         with engine.begin() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            conn.execute(text(f"DROP TABLE IF EXISTS {version_table(table)}"))  # stamped by the second start
         engine.dispose()
 
 

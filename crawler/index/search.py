@@ -11,7 +11,8 @@ never their own tokenizers' idea of Chinese:
   with a GIN index, ranked by ts_rank.
 
 A post is (re)indexed inside its upsert's transaction whenever what it shows changed; `feedarchiver
-search --reindex` rebuilds everything. A query answers stories: the best-ranked post of each story
+search --reindex` rebuilds everything; migration 0002 made the tables and filled them. A query
+answers stories: the best-ranked post of each story
 stands for it, ties broken by recency.
 """
 
@@ -47,6 +48,15 @@ PG_MAX_POSITION = 16383  # tsvector positions stop there
 def create(conn: Connection) -> None:
     for statement in SQLITE_SCHEMA if conn.dialect.name == "sqlite" else POSTGRES_SCHEMA:
         conn.execute(text(statement))
+
+
+def drop(conn: Connection) -> None:
+    conn.execute(text("DROP TABLE IF EXISTS search_fts" if conn.dialect.name == "sqlite" else "SELECT 1"))
+    conn.execute(text("DROP TABLE IF EXISTS search_docs"))
+
+
+# Tables of the search index, besides schema.py's: FTS5 keeps its own shadow tables (search_fts_*).
+TABLES = ("search_docs", "search_fts")
 
 
 def _streams(title: str, body_parts: list[str | None]) -> tuple[str, str, str, str]:

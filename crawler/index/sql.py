@@ -9,34 +9,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    Dialect,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-    bindparam,
-    cast,
-    create_engine,
-    event,
-    func,
-    inspect,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import BigInteger, Table, bindparam, cast, create_engine, event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -46,6 +21,26 @@ from crawler.content.neardup import DEFAULT_THRESHOLD
 from crawler.content.search import Query
 from crawler.errors import IndexStoreError
 from crawler.index import search
+from crawler.index.migrate import Migration, engine_url, index_is_current, upgrade_index
+from crawler.index.schema import (
+    archive_files,
+    captures,
+    media,
+    payload_digests,
+    post_media,
+    post_urls,
+    posts,
+    revisions,
+    source_runs,
+    source_state,
+    stories,
+    stories_gone,
+    url_validators,
+)
+
+# Re-exported: tests and benches read these tables here.
+from crawler.index.schema import post_bands as post_bands
+from crawler.index.schema import site_lines as site_lines
 from crawler.index.search import Filters, Hit
 from crawler.index.store import (
     ArchiveFile,
@@ -62,200 +57,15 @@ from crawler.index.store import (
     UpsertResult,
     Validators,
 )
+from crawler.index.stories import StoryClusterer
 from crawler.items import MediaRef, PayloadRecord, PostItem, WarcRef
-
-if TYPE_CHECKING:
-    from crawler.index.stories import StoryClusterer
 
 logger = logging.getLogger(__name__)
 
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime reached the index store")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = MetaData()
-
-posts = Table(
-    "posts", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("key", String(64), nullable=False, unique=True),
-    Column("content_hash", String(64), nullable=False, unique=True),
-    Column("source", String(64), nullable=False),
-    Column("url", Text, nullable=False),
-    Column("original_url", Text),
-    Column("has_original", Boolean, nullable=False, default=False),
-    Column("title", Text, nullable=False),
-    Column("author", Text),
-    Column("source_name", Text),
-    Column("published", UtcDateTime),
-    Column("updated", UtcDateTime, nullable=False),
-    Column("categories", Text, nullable=False, default="[]"),
-    Column("body_html", Text, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("summary", Text),
-    Column("lead_image", Text),
-    Column("first_seen", UtcDateTime, nullable=False),
-    # The story cluster (crawler/index/stories.py); NULL only until a migrated index is backfilled.
-    Column("story_id", Integer, ForeignKey("stories.id"), index=True),
-    # The index revision (see `revisions`) at which anything an exporter shows of the post last changed.
-    Column("revision", BigInteger, nullable=False, default=0, server_default="0", index=True),
-)
-
-post_urls = Table(
-    "post_urls", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False, index=True),
-    Column("url", Text, nullable=False, index=True),
-    Column("source", String(64), nullable=False, index=True),
-    Column("role", String(16), nullable=False),
-    Column("feed_entry_id", Text),
-    Column("first_seen", UtcDateTime, nullable=False),
-    Column("last_seen", UtcDateTime, nullable=False),
-    # A URL seen by two sources (an original both in a feed and followed from a copy) counts for both.
-    UniqueConstraint("url", "source"),
-)
-
-captures = Table(
-    "captures", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("post_id", Integer, ForeignKey("posts.id"), index=True),
-    # Indexed: `serve` looks snapshots up by URL (/web/TIMESTAMP/URL).
-    Column("url", Text, nullable=False, index=True),
-    Column("warc_file", Text, nullable=False),
-    Column("offset", Integer, nullable=False),
-    Column("length", Integer, nullable=False),
-    Column("record_id", String(80), nullable=False, unique=True),
-    Column("captured_at", String(40), nullable=False),
-)
-
-# Archived pictures, one row per content (the file is DATA/media/<path>, named by its sha256).
-media = Table(
-    "media", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("sha256", String(64), nullable=False, unique=True),
-    Column("path", Text, nullable=False),
-    Column("media_type", String(64), nullable=False),
-    Column("width", Integer, nullable=False),
-    Column("height", Integer, nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("first_url", Text, nullable=False, index=True),
-    Column("first_seen", UtcDateTime, nullable=False),
-)
-
-# Which post shows which picture, at which URL and position (the first copy that showed it).
-post_media = Table(
-    "post_media", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False, index=True),
-    Column("media_id", Integer, ForeignKey("media.id"), nullable=False, index=True),
-    Column("url", Text, nullable=False, index=True),
-    Column("position", Integer, nullable=False),
-    UniqueConstraint("post_id", "media_id"),
-)
-
-# -- story clusters (crawler/index/stories.py) ----------------------------------------------------------
-
-stories = Table(
-    "stories", metadata,
-    Column("id", Integer, primary_key=True),
-    # Stable: the key of the post that founded the story; the Atom entry id of all.atom is built from it.
-    Column("key", String(64), nullable=False, unique=True),
-    # The representative: the original publisher's copy when known, else the earliest post.
-    Column("post_id", Integer, ForeignKey("posts.id", use_alter=True), nullable=False),
-    Column("first_seen", UtcDateTime, nullable=False),
-    # The index revision at which the story or any of its posts last changed: what an export compares.
-    Column("revision", BigInteger, nullable=False, default=0, server_default="0", index=True),
-)
-
-# Stories merged into another: an export deletes what it published of them (their Hexo posts).
-stories_gone = Table(
-    "stories_gone", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("key", String(64), nullable=False),
-    Column("revision", BigInteger, index=True),  # stamped by the upsert that merged it away
-)
-
-# One row: the index's revision counter. Every upsert that changes what an export shows takes the next
-# value and stamps it on the post and its story, so an export re-renders only what carries a new stamp.
-revisions = Table(
-    "revisions", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("value", BigInteger, nullable=False),
-)
-
-post_signatures = Table(
-    "post_signatures", metadata,
-    Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
-    Column("shingles", Integer, nullable=False),  # distinct shingles the signature was computed over
-    Column("signature", LargeBinary, nullable=False),  # MinHash, NUM_PERM little-endian uint32
-)
-
-# The LSH index: one row per (band bucket, post); a lookup is an index search on `bucket`.
-post_bands = Table(
-    "post_bands", metadata,
-    Column("bucket", BigInteger, nullable=False),
-    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False),
-    PrimaryKeyConstraint("bucket", "post_id"),
-    sqlite_with_rowid=False,
-)
-
-# Short lines per site and how many stories of that site used them: from three on, they are template.
-site_lines = Table(
-    "site_lines", metadata,
-    Column("site", String(255), nullable=False),
-    Column("line_key", BigInteger, nullable=False),
-    Column("story_id", Integer, nullable=False),  # the last story that used the line
-    Column("stories", Integer, nullable=False),
-    PrimaryKeyConstraint("site", "line_key"),
-    sqlite_with_rowid=False,
-)
-
-source_runs = Table(
-    "source_runs", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("source", String(64), nullable=False, index=True),
-    Column("started_at", UtcDateTime, nullable=False),
-    Column("finished_at", UtcDateTime),
-    Column("status", String(16), nullable=False),
-    Column("items", Integer, nullable=False, default=0),
-    Column("errors", Integer, nullable=False, default=0),
-    Column("details", Text, nullable=False, default="{}"),
-    Column("last_error", Text),
-)
-
-# Per-source state that outlives a run: WAF blocks and the back-off they impose.
-source_state = Table(
-    "source_state", metadata,
-    Column("source", String(64), primary_key=True),
-    Column("blocked_by", String(32)),  # the WAF of the last block; NULL once a crawl gets through
-    Column("blocked_until", UtcDateTime),
-    Column("blocks_in_row", Integer, nullable=False, default=0),
-    Column("blocks_total", Integer, nullable=False, default=0),
-    Column("last_blocked_at", UtcDateTime),
-)
-
 MAX_BACKOFF_SECONDS = 7 * 86400
 # Tries of one post's upsert transaction when another process writes the same rows concurrently.
 UPSERT_ATTEMPTS = 5
-# pg_advisory_xact_lock key serialising schema creation (any constant of our own).
-SCHEMA_LOCK_KEY = 0x66617263  # "farc"
 
 
 def _insert_ignore(conn: Connection, table: Table) -> Any:
@@ -267,50 +77,6 @@ def _insert_ignore(conn: Connection, table: Table) -> Any:
 
 def _archived_pictures(html: str) -> int:
     return html.count("data-original-src=")
-
-
-# The digest index: every payload archived in full, once, so a later capture of the same bytes (at any
-# URL, in any run) is written as a revisit of it. Only response records go in: never refer to a revisit.
-payload_digests = Table(
-    "payload_digests", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("digest", String(64), nullable=False, unique=True),
-    Column("url", Text, nullable=False),
-    Column("captured_at", String(40), nullable=False),
-    Column("record_id", String(80), nullable=False),
-    Column("warc_file", Text, nullable=False),
-    Column("offset", BigInteger, nullable=False),
-    Column("length", BigInteger, nullable=False),
-)
-
-# What the last archived answer for a URL said about itself (ETag, Last-Modified): the conditional
-# request the next poll sends. Keyed by a hash because URLs outgrow PostgreSQL's btree limit.
-url_validators = Table(
-    "url_validators", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("url_key", String(40), nullable=False, unique=True),
-    Column("url", Text, nullable=False),
-    Column("etag", Text),
-    Column("last_modified", Text),
-    Column("digest", String(64), nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
-
-# Finished archive files (WARC, CDXJ, WACZ) and where they were uploaded: an upload that failed is
-# still pending here and is retried on the next run.
-archive_files = Table(
-    "archive_files", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("kind", String(8), nullable=False),
-    Column("name", String(255), nullable=False, unique=True),
-    Column("size", BigInteger, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("uploaded_to", Text),
-    Column("uploaded_at", UtcDateTime),
-    Column("deleted_locally", Boolean, nullable=False, default=False),
-    Column("last_error", Text),
-)
 
 
 # Statements run per response or per picture, built once: SQLAlchemy then skips building and hashing
@@ -350,74 +116,43 @@ class SqlIndexStore:
     """IndexStore over SQLAlchemy (sqlite:///PATH, postgresql://…)."""
 
     def __init__(self, url: str, *, story_threshold: float = DEFAULT_THRESHOLD) -> None:
-        # stories.py builds on this module's tables, hence the import here.
-        from crawler.index.stories import StoryClusterer
-
         self.url = url
-        self.clusterer: StoryClusterer = StoryClusterer(story_threshold)
+        self.clusterer = StoryClusterer(story_threshold)
         self.upsert_retries = 0  # transactions replayed after racing another writer
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        elif url.startswith("sqlite:///"):
+        self.migration: Migration | None = None  # what this open upgraded, if the schema was behind
+        if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine: Engine = create_engine(url)
+            self.engine: Engine = create_engine(engine_url(url))
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _set_sqlite_pragmas)
-            if self.engine.dialect.name == "postgresql":
-                # Crawler processes starting at once would race to CREATE the same tables (pg_type's
-                # unique key): one at a time, under a transaction-scoped advisory lock.
-                with self.engine.begin() as conn:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-                    metadata.create_all(conn)
-            else:
-                metadata.create_all(self.engine)
-            self._migrate()
-            self._open_search()
+            # One read of the version row; an index behind it is upgraded here, once (crawler/index/migrate.py).
+            if not index_is_current(self.engine):
+                self.migration = upgrade_index(url, self._cluster_unassigned)
         except SQLAlchemyError as exc:
             raise IndexStoreError(f"cannot open index store {self.url}: {exc.__class__.__name__}: {exc}") from None
 
-    def _migrate(self) -> None:
-        """Bring an index written by an earlier version up to date (create_all adds tables, not columns)."""
+    def cluster_unassigned(self) -> int:
+        """Put every post stored without a story into one (its story assignment failed, or the index
+        predates story clusters); the crawl's index writer runs this at crawl start. Returns how many."""
         with self.engine.begin() as conn:
-            self._lock(conn)
-            if "story_id" not in {c["name"] for c in inspect(conn).get_columns("posts")}:
-                logger.info("Index %s predates story clusters: adding posts.story_id", self.url)
-                conn.execute(text("ALTER TABLE posts ADD COLUMN story_id INTEGER REFERENCES stories (id)"))
-                for index in posts.indexes:
-                    if index.name == "ix_posts_story_id":
-                        index.create(conn)
-            for table in (posts, stories):
-                if "revision" not in {c["name"] for c in inspect(conn).get_columns(table.name)}:
-                    logger.info("Index %s predates revisions: adding %s.revision", self.url, table.name)
-                    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN revision BIGINT NOT NULL DEFAULT 0"))
-                    for index in table.indexes:
-                        if index.name == f"ix_{table.name}_revision":
-                            index.create(conn)
-            conn.execute(_insert_ignore(conn, revisions).values(id=1, value=0))
-            if "ix_captures_url" not in {i["name"] for i in inspect(conn).get_indexes("captures")}:
-                next(i for i in captures.indexes if i.name == "ix_captures_url").create(conn)
-            if self.clusterer.count_unassigned(conn):
-                done = self.clusterer.backfill(conn, _now())
-                logger.info("Clustered %d stored posts into stories", done)
-                revision = self._next_revision(conn)  # every story is new to the next export
-                conn.execute(update(posts).values(revision=revision))
-                conn.execute(update(stories).values(revision=revision))
-                conn.execute(update(stories_gone).where(stories_gone.c.revision.is_(None)).values(revision=revision))
+            return self._cluster_unassigned(conn)
+
+    def _cluster_unassigned(self, conn: Connection) -> int:
+        self._lock(conn)
+        if not self.clusterer.count_unassigned(conn):
+            return 0
+        done = self.clusterer.backfill(conn, _now())
+        logger.info("Clustered %d stored posts into stories", done)
+        revision = self._next_revision(conn)  # every story is new to the next export
+        conn.execute(update(posts).values(revision=revision))
+        conn.execute(update(stories).values(revision=revision))
+        conn.execute(update(stories_gone).where(stories_gone.c.revision.is_(None)).values(revision=revision))
+        return done
 
     def _lock(self, conn: Connection) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK)))
-
-    def _open_search(self) -> None:
-        """The search index's tables; an index from before search existed is indexed once."""
-        with self.engine.begin() as conn:
-            self._lock(conn)
-            search.create(conn)
-            if (conn.execute(text("SELECT 1 FROM search_docs LIMIT 1")).first() is None
-                    and conn.execute(select(posts.c.id).limit(1)).first() is not None):
-                logger.info("Index %s predates search: indexing its posts", self.url)
-                search.reindex(conn)
 
     def reindex_search(self) -> int:
         """Rebuild the search index from every post."""
@@ -439,7 +174,7 @@ class SqlIndexStore:
         """Store a post once per content hash, link the URL it was seen at, and put it in its story.
 
         One transaction. Should story assignment fail, the post is stored without a story rather than
-        lost (story outcome "error"); the next time the store is opened it is clustered.
+        lost (story outcome "error"); the next crawl clusters it when it starts (`cluster_unassigned`).
         """
         if not item.content_hash:
             raise IndexStoreError(f"post {item.url} has no content hash")
@@ -612,6 +347,12 @@ class SqlIndexStore:
                                                         position=position))
                 linked.add(media_id)
                 position += 1
+
+    def has_url(self, url: str, source: str) -> bool:
+        """Whether ``source`` has a post stored at ``url``."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(post_urls.c.id).where(post_urls.c.url == url, post_urls.c.source == source)
+                                .limit(1)).first() is not None
 
     def media_at(self, url: str) -> StoredMedia | None:
         """The picture archived from an image URL in an earlier crawl, if any."""

@@ -38,7 +38,7 @@ from crawler.content.neardup import (
     template_shingles,
 )
 from crawler.content.text import normalise_lines
-from crawler.index.sql import post_bands, post_signatures, posts, site_lines, stories, stories_gone
+from crawler.index.schema import post_bands, post_signatures, posts, site_lines, stories, stories_gone
 
 logger = logging.getLogger(__name__)
 

@@ -5,6 +5,9 @@ so the reactor thread never waits for SQL and SQLite never sees two writers from
 would contend for its one write lock, each waiting out the other's busy_timeout). The reactor gets
 its answers as Deferreds; jobs run one at a time in the order they were submitted.
 
+When a crawl opens the writer it first repairs the index: posts stored without a story (their story
+assignment failed in an earlier crawl) are clustered, before any upsert of this crawl.
+
 Digest-index rows are batched: every record queued since the last batch goes in one transaction.
 Until it is committed, a queued record is answered from memory (`pending`), so a payload seen twice
 within a crawl is a revisit the second time even before its row reaches the database. Reads other
@@ -69,6 +72,16 @@ class IndexWriter:
             return fn(*args, **kwargs)
         finally:
             self.cpu_seconds += time.thread_time() - started
+
+    def repair(self) -> Deferred[int]:
+        """Cluster the posts an earlier crawl stored without a story; fires with how many."""
+        return self.submit(self._repair)
+
+    def _repair(self) -> int:
+        done = self.store.cluster_unassigned()
+        if done:
+            logger.warning("Index: %d posts stored without a story were clustered now", done)
+        return done
 
     # -- the digest index -------------------------------------------------------------------------
 
@@ -137,12 +150,14 @@ _WRITERS_LOCK = threading.Lock()
 
 
 def shared_writer(url: str, *, story_threshold: float) -> IndexWriter:
-    """The process's writer for this index, opened on first use; each user calls `release` once."""
+    """The process's writer for this index, opened on first use (the crawl's start: its first job is
+    `repair`); each user calls `release` once."""
     key = (url, story_threshold)
     with _WRITERS_LOCK:
         writer = _WRITERS.get(key)
         if writer is None:
             writer = _WRITERS[key] = IndexWriter(SqlIndexStore(url, story_threshold=story_threshold))
+            writer.repair().addErrback(writer._log_failure, "the clustering of posts without a story")
         writer.users += 1
         return writer
 

@@ -11,9 +11,6 @@ page's text; the from-feed URL stays among its URLs, as where it was first seen.
 only when the from-feed URL is in the index: a post whose entry was always linked is stored once,
 as ever.
 
-The store has no lookup of one post URL on its interface yet; ``_has_url`` reads the SQL store's
-``post_urls`` table for it (and a store without one never replaces).
-
 Any failure to store one post is that post's alone: counted (`index`) for its source, the crawl goes on.
 """
 
@@ -26,11 +23,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
-from sqlalchemy import select
 
 from crawler.addon import required
 from crawler.index import IndexStore, UpsertResult
-from crawler.index.sql import SqlIndexStore, post_urls
 from crawler.index.writer import IndexWriter, release, shared_writer
 from crawler.items import PostItem
 from crawler.spiders.base import count_source_error
@@ -38,19 +33,10 @@ from crawler.spiders.base import count_source_error
 logger = logging.getLogger(__name__)
 
 
-def _has_url(store: IndexStore, url: str, source: str) -> bool:
-    """Whether ``source`` has a post stored at ``url``."""
-    if not isinstance(store, SqlIndexStore):
-        return False
-    query = select(post_urls.c.id).where(post_urls.c.url == url, post_urls.c.source == source).limit(1)
-    with store.engine.connect() as conn:
-        return conn.execute(query).first() is not None
-
-
 def upsert_replacing(store: IndexStore, item: PostItem) -> tuple[UpsertResult, bool]:
     """Store a post, folding the from-feed post it replaces into it first; (result, replaced)."""
     replaced = False
-    if item.replaces and item.replaces != item.url and _has_url(store, item.replaces, item.source):
+    if item.replaces and item.replaces != item.url and store.has_url(item.replaces, item.source):
         # As an edit of the stored post: its key stays, its content becomes the page's.
         store.upsert_post(replace(item, url=item.replaces, role="copy", original_url=None, via_url=None,
                                   captures=[], media=[], replaces=None))
