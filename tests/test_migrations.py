@@ -72,7 +72,8 @@ def schema_diff(url: str) -> list[Any]:
             # The search index's tables are raw SQL (an FTS5 table and its shadows: crawler/index/search.py).
             return [d for d in compare_metadata(context, metadata)
                     if not (d[0] == "remove_table" and d[1].name == "alembic_version")
-                    and not (d[0] in ("remove_table", "remove_index") and d[1].name.startswith(("search_", "ix_search_")))]
+                    and not (d[0] in ("remove_table", "remove_index")
+                             and d[1].name.startswith(("search_", "ix_search_")))]
     finally:
         engine.dispose()
 
