@@ -179,6 +179,8 @@ FRONTIER_TTL = 86400
 REACTOR_LAG_ENABLED = True
 # Seconds between progress lines on a terminal (ProgressExtension); 0 turns them off.
 PROGRESS_INTERVAL = 2.0
+# Per-source counts (posts, errors) under the progress line (`crawl --progress-sources`).
+PROGRESS_SOURCES = False
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
