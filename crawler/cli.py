@@ -310,7 +310,7 @@ def _demo_web_only(port: int) -> int:
         print(f"# The demo web on {web.base_url(HOSTS[0])} and {len(HOSTS) - 1} more hosts, until Ctrl-C.\n"
               "# Save this as demo.toml and crawl it: feedarchiver crawl --all --config demo.toml --data DIR\n",
               flush=True)
-        print(web.sources_toml(), flush=True)
+        print(web.sources_toml().rstrip("\n"), "\n# (end: the demo web serves until Ctrl-C)", sep="\n", flush=True)
         try:
             threading.Event().wait()
         except Stopped:
