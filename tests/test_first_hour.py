@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from crawler.config import load_config
 from crawler.demoweb import DemoWeb
 from schedules.spec import load_schedules
 from tests.conftest import Crawl, run_cli
-from tests.test_daemon import DaemonProcess, daemons  # noqa: F401  (the fixture)
+from tests.test_daemon import DaemonProcess
 
 pytestmark = pytest.mark.crawl
 
@@ -41,8 +42,8 @@ def test_a_source_backing_off_is_summarised_as_skipped(demo_web: DemoWeb, tmp_pa
     assert re.search(r"^  zaker-blocked: 0 posts, 1 errors \(last: blocked: safeline", first.stdout, re.M)
     second = run_cli("crawl", "zaker-blocked", "zaker-news", "--config", str(config), "--data", str(data))
     assert second.returncode == 0, second.stdout + second.stderr
-    assert re.search(r"^  zaker-blocked: skipped \(backing off until 20\d\d-\d\d-\d\dT[\d:]+\+00:00: blocked earlier\)$",
-                     second.stdout, re.M), second.stdout
+    skipped = r"^  zaker-blocked: skipped \(backing off until 20\d\d-\d\d-\d\dT[\d:]+\+00:00: blocked earlier\)$"
+    assert re.search(skipped, second.stdout, re.M), second.stdout
     assert re.search(r"^  zaker-news: \d+ posts, 0 errors$", second.stdout, re.M), second.stdout
 
 
@@ -50,12 +51,19 @@ def _stamp(line: str) -> datetime:
     return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
 
 
-def test_demo_daemon_health_and_schedules(tmp_path: Path, daemons: list[DaemonProcess]) -> None:
+@pytest.fixture
+def demo_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
+    demo = DaemonProcess("demo", "--daemon", "--data", str(tmp_path / "demo"), "--port", "0", "--web-port", "0")
+    try:
+        yield demo
+    finally:
+        demo.close()
+
+
+def test_demo_daemon_health_and_schedules(tmp_path: Path, demo_daemon: DaemonProcess) -> None:
     """/health stops calling a source `running` when its crawl process exits (the export after it is
     the daemon's own work), and each demo schedule is longer than a crawl and its export take here."""
-    data = tmp_path / "demo"
-    demo = DaemonProcess("demo", "--daemon", "--data", str(data), "--port", "0", "--web-port", "0")
-    daemons.append(demo)
+    data, demo = tmp_path / "demo", demo_daemon
     base = demo.serving()
     samples: list[dict[str, Any]] = []
     done = threading.Event()
