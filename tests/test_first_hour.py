@@ -95,7 +95,8 @@ def test_demo_daemon_health_and_schedules(tmp_path: Path, demo_daemon: DaemonPro
     crawling = [s for s in samples if "aggregators" in s["daemon"]["running"]]
     assert crawling and any(s["sources"][aggregators[0]]["state"] == "running" for s in crawling)
 
-    # One crawl and its export, from the daemon's own log lines; a schedule at least twice as long.
+    # One crawl and its export, from the daemon's own log lines (on this machine, now): every schedule
+    # is longer, so no slot finds the schedule's last run still going.
     lines = demo.output.splitlines()
     started = _stamp(next(line for line in lines if "[aggregators] crawling " in line))
     exported = _stamp(next(line for line in lines if "[aggregators] exported " in line))
@@ -103,5 +104,5 @@ def test_demo_daemon_health_and_schedules(tmp_path: Path, demo_daemon: DaemonPro
     specs = load_schedules(load_config(data / "demo-sources.toml"))
     assert {spec.name for spec in specs} == {"aggregators", "newspapers"}
     for spec in specs:
-        assert spec.nominal_interval().total_seconds() > 2 * took, (spec.name, took)
+        assert spec.nominal_interval().total_seconds() > took, f"{spec.name}: a crawl and export took {took:.1f} s"
     assert "maximum number of running instances" not in demo.output
