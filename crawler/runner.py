@@ -28,6 +28,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import AppConfig, SourceConfig
 from crawler.errors import ConfigError, CrawlError
+from crawler.extensions.progress import close_display
 from crawler.index import index_url_for
 
 logger = logging.getLogger(__name__)
@@ -229,6 +230,7 @@ class CrawlRunner:
             with scrapy_signal_handlers() as watch:
                 process.start()
         finally:
+            close_display()
             for directory in queues.values():
                 shutil.rmtree(directory, ignore_errors=True)
         if failures:

@@ -23,7 +23,15 @@ from tests.conftest import ROOT, Crawl, free_port
 
 pytestmark = pytest.mark.crawl
 
-STOP_WITHIN = 10.0  # seconds from the signal to the exit
+STOP_WITHIN = 10.0  # seconds from the signal to the exit, on a machine that is not oversubscribed
+
+
+def stop_within() -> float:
+    """The bound a stop is held to here. A graceful stop finishes the requests in flight (a Chromium
+    start-up among them) and closes the WARCs: on a shared machine running several times more work
+    than it has cores that takes longer, and timings stay out of pass/fail there (see conftest); a
+    stop that never comes still fails."""
+    return STOP_WITHIN if os.getloadavg()[0] <= (os.cpu_count() or 1) else 3 * STOP_WITHIN
 # Sources for the crawls caught midway on a slowed demo web (a graceful stop still finishes the requests
 # in flight and closes the WARCs): no browser source, whose Chromium start-up alone takes seconds.
 SOME = ["qutoutiao-tech", "zaker-news", "cyol", "gbknews-list"]
@@ -63,9 +71,9 @@ class Command:
         sent = time.monotonic()
         self.proc.send_signal(signum)
         try:
-            code = self.proc.wait(timeout=STOP_WITHIN + 20)
+            code = self.proc.wait(timeout=3 * STOP_WITHIN + 10)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"still running {STOP_WITHIN + 20} s after {signum!r}:\n{self.output}") from None
+            raise AssertionError(f"still running {3 * STOP_WITHIN + 10} s after {signum!r}:\n{self.output}") from None
         took = time.monotonic() - sent
         self._reader.join(timeout=5)
         return code, took
@@ -146,7 +154,7 @@ def test_demo_stops_on_a_signal_in_each_phase(phase: str, signum: int, tmp_path:
     else:
         demo.wait_for(lambda: "serving " in demo.output, "the feeds to be served")
     code, took = demo.signal_and_wait(signum)
-    assert code == 0 and took < STOP_WITHIN, f"exit {code} after {took:.1f} s:\n{demo.output}"
+    assert code == 0 and took < stop_within(), f"exit {code} after {took:.1f} s:\n{demo.output}"
     assert "Traceback" not in demo.output, demo.output
     if phase == "crawl":
         assert "demo stopped by a signal during the crawl" in demo.output, demo.output
@@ -169,7 +177,7 @@ def test_a_second_ctrl_c_stops_the_demo_at_once(tmp_path: Path, commands: list[C
     demo.proc.send_signal(signal.SIGINT)
     demo.wait_for(lambda: "shutting down gracefully" in demo.output, "the graceful stop to begin", timeout=20)
     code, took = demo.signal_and_wait(signal.SIGINT)
-    assert code in (0, 130) and took < STOP_WITHIN, f"exit {code} after {took:.1f} s:\n{demo.output}"
+    assert code in (0, 130) and took < stop_within(), f"exit {code} after {took:.1f} s:\n{demo.output}"
     assert_nothing_left(demo, list(range(web_port, web_port + len(HOSTS))))
 
 
@@ -182,7 +190,7 @@ def test_crawl_stops_on_a_signal_mid_crawl(signum: int, tmp_path: Path, commands
         commands.append(crawl)
         crawl.wait_for(lambda: open_warc(data), "the crawl to write its WARC")
         code, took = crawl.signal_and_wait(signum)
-    assert code == 0 and took < STOP_WITHIN, f"exit {code} after {took:.1f} s:\n{crawl.output}"
+    assert code == 0 and took < stop_within(), f"exit {code} after {took:.1f} s:\n{crawl.output}"
     assert "Closing spider (shutdown)" in crawl.output and "crawl stopped by a signal" in crawl.output
     assert not open_warc(data) and "Traceback" not in crawl.output
     assert_nothing_left(crawl, [])
@@ -195,7 +203,7 @@ def test_serve_stops_on_a_signal(signum: int, crawl: Crawl, commands: list[Comma
     commands.append(serve)
     serve.wait_for(lambda: f":{port}/feeds/all.atom" in serve.output, "serve to listen")
     code, took = serve.signal_and_wait(signum)
-    assert code == 0 and took < STOP_WITHIN, f"exit {code} after {took:.1f} s:\n{serve.output}"
+    assert code == 0 and took < stop_within(), f"exit {code} after {took:.1f} s:\n{serve.output}"
     assert "stopped serving" in serve.output and "Traceback" not in serve.output
     assert_nothing_left(serve, [port])
 
@@ -211,7 +219,7 @@ def test_daemon_stops_on_a_signal_mid_crawl(signum: int, tmp_path: Path, command
         commands.append(daemon)
         daemon.wait_for(lambda: open_warc(data), "a scheduled crawl to write its WARC")
         code, took = daemon.signal_and_wait(signum)
-    assert code == 0 and took < STOP_WITHIN, f"exit {code} after {took:.1f} s:\n{daemon.output}"
+    assert code == 0 and took < stop_within(), f"exit {code} after {took:.1f} s:\n{daemon.output}"
     assert "daemon stopped" in daemon.output and not open_warc(data)
     log = next((data / "logs" / "all").glob("*.log")).read_text(encoding="utf-8")
     assert re.search(r"Closing spider \(shutdown\)", log), log

@@ -110,7 +110,11 @@ class CrawlProgress:
 
     def spider_closed(self) -> None:
         self.open_spiders -= 1
-        if self.open_spiders > 0 or self.live is None:
+        if self.open_spiders <= 0:
+            self.close()
+
+    def close(self) -> None:
+        if self.live is None:
             return
         if self.loop is not None and self.loop.running:
             self.loop.stop()
@@ -123,6 +127,13 @@ class CrawlProgress:
 
 
 _shared: CrawlProgress | None = None
+
+
+def close_display() -> None:
+    """End the display if a crawl stopped without closing its spiders (a second Ctrl-C): the terminal
+    gets its cursor back and the log handlers their stream."""
+    if _shared is not None:
+        _shared.close()
 
 
 class ProgressExtension:
