@@ -41,12 +41,23 @@ def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
     raise Stopped
 
 
-def _install_stop_handlers() -> None:
+@contextmanager
+def _stop_handlers() -> Iterator[None]:
     """SIGTERM (systemd, Docker, kill) stops a command as Ctrl-C does, instead of killing it outright,
-    so servers close their ports and the extraction workers are shut down."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _on_stop_signal)
-        signal.signal(signal.SIGTERM, _on_stop_signal)
+    so servers close their ports and the extraction workers are shut down. The caller's handlers
+    are put back after (main() is also called from tests, in their process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
+        signal.signal(signum, _on_stop_signal)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            if handler is not None:  # (None: installed outside Python; nothing to put back)
+                signal.signal(signum, handler)
 
 
 class _Deferred:
@@ -74,7 +85,8 @@ def _signals_deferred() -> Iterator[_Deferred]:
         yield state
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            if handler is not None:  # (None: installed outside Python; nothing to put back)
+                signal.signal(signum, handler)
 
 
 def _data_dir(value: str | None) -> Path:
@@ -591,9 +603,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Scrapy resets the root logger's level to NOTSET when a crawl starts, so filter at the handler.
     for handler in logging.root.handlers:
         handler.setLevel(_log_level(args))
-    _install_stop_handlers()
     try:
-        result: int = args.handler(args)
+        with _stop_handlers():
+            result: int = args.handler(args)
         return result
     except FeedArchiverError as exc:
         print(f"feedarchiver: {exc}", file=sys.stderr)

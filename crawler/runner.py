@@ -150,7 +150,8 @@ def scrapy_signal_handlers() -> Iterator[SignalWatch]:
     finally:
         forced = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            if handler is not None:  # (None: installed outside Python; nothing to put back)
+                signal.signal(signum, handler)
     if forced:
         raise KeyboardInterrupt
 
