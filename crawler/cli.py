@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -24,6 +28,82 @@ logger = logging.getLogger(__name__)
 DEMO_BASE_PORT = 18700  # fixed demo web ports keep URLs, and so the index, stable between demo runs
 
 
+class Stopped(KeyboardInterrupt):
+    """The first SIGINT or SIGTERM: stop what runs and exit 0 (a second one is a plain KeyboardInterrupt)."""
+
+
+def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
+    # Raised in the main thread wherever it is (serve_forever's select, a wait): `with` blocks close
+    # the demo web and the servers on the way out. A second signal while stopping interrupts that too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    raise Stopped
+
+
+@contextmanager
+def _stop_handlers() -> Iterator[None]:
+    """SIGTERM (systemd, Docker, kill) stops a command as Ctrl-C does, instead of killing it outright,
+    so servers close their ports and the extraction workers are shut down. The caller's handlers
+    are put back after (main() is also called from tests, in their process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
+        signal.signal(signum, _on_stop_signal)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            if handler is not None:  # (None: installed outside Python; nothing to put back)
+                signal.signal(signum, handler)
+
+
+class _Deferred:
+    requested = False
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[_Deferred]:
+    """A stop signal waits for the block to finish (an export: each file is soon written); a second
+    one interrupts it."""
+    state = _Deferred()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        state.requested = True
+        for number in previous:
+            signal.signal(number, signal.default_int_handler)
+
+    for signum in previous:
+        signal.signal(signum, note)
+    try:
+        yield state
+    finally:
+        for signum, handler in previous.items():
+            if handler is not None:  # (None: installed outside Python; nothing to put back)
+                signal.signal(signum, handler)
+
+
+def _existing_data_dir(value: str | None, app: AppConfig, *, index: bool = True) -> Path:
+    """The data directory of a command that reads one (export, serve, verify, sources, daemon).
+
+    Only `crawl` and `demo` make a new one: a mistyped --data must not become an empty index whose
+    empty feeds are then published over the real ones. The daemon needs the directory, not an index
+    (its first crawl makes that); an index_url keeps the index elsewhere.
+    """
+    data = data_dir(value)
+    hint = "run `feedarchiver crawl` first, or check --data and $FEEDARCHIVER_DATA"
+    if not data.is_dir() and (not index or not app.settings.index_url):
+        raise FeedArchiverError(f"no data directory at {data}: {hint}")
+    if index and not Workspace(app, data).has_index:
+        raise FeedArchiverError(f"no index in {data} (no index.sqlite3, no index_url): {hint}")
+    return data
+
+
 def _log_level(args: argparse.Namespace) -> str:
     return {0: "WARNING", 1: "INFO"}.get(args.verbose, "DEBUG")
 
@@ -32,6 +112,9 @@ def _print_report(report: CrawlReport, sources: list[str]) -> None:
     print(f"crawled {report.responses} pages, {report.items} posts, {report.errors} errors")
     for name in sources:
         stats = report.per_source.get(name, {})
+        if stats.get("backing_off") and not stats.get("items") and not stats.get("errors"):
+            print(f"  {name}: skipped (backing off until {stats['backing_off']}: blocked earlier)")
+            continue
         line = f"  {name}: {int(stats.get('items', 0))} posts, {int(stats.get('errors', 0))} errors"
         if stats.get("last_error"):
             line += f" (last: {stats['last_error']})"
@@ -83,8 +166,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     app = load_config(args.config)
     sources = app.select(args.names, all_enabled=args.all)
     overrides = dict(_setting(item) for item in args.set)
-    report = CrawlRunner(app, data_dir(args.data), _log_level(args), overrides, job=args.job).run(sources)
+    report = CrawlRunner(app, data_dir(args.data), _log_level(args), overrides, job=args.job,
+                         progress_sources=args.progress_sources).run(sources)
     _print_report(report, [s.name for s in sources])
+    if report.interrupted:
+        print("crawl stopped by a signal: what was fetched is archived and indexed")
+        return 0
     if report.responses == 0 and not report.stats.get("frontier/claimed_elsewhere"):
         # (A box of a shared crawl may find every request already taken by the others: not a failure.)
         print("feedarchiver: nothing could be fetched", file=sys.stderr)
@@ -113,25 +200,28 @@ def _export(app: AppConfig, data: Path) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    return _export(load_config(args.config), data_dir(args.data))
+    app = load_config(args.config)
+    return _export(app, _existing_data_dir(args.data, app))
 
 
 def _serve_forever(data: Path, host: str, port: int, app: AppConfig | None = None) -> int:
     from web.service import published_server
 
     server = published_server(data, host, port, app)
-    print(f"serving {data} at http://{host}:{server.server_address[1]}/feeds/all.atom (Ctrl-C to stop)")
+    print(f"serving {data} at http://{host}:{server.server_address[1]}/feeds/all.atom (Ctrl-C to stop)",
+          flush=True)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    except Stopped:
+        print("stopped serving", flush=True)
     finally:
         server.server_close()
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _serve_forever(data_dir(args.data), args.host, args.port, load_config(args.config))
+    app = load_config(args.config)
+    return _serve_forever(_existing_data_dir(args.data, app), args.host, args.port, app)
 
 
 def _daemon_logging(args: argparse.Namespace) -> None:
@@ -143,10 +233,12 @@ def _daemon_logging(args: argparse.Namespace) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
 
 
-def _run_daemon(app: AppConfig, data: Path, host: str, port: int | None) -> int:
+def _run_daemon(app: AppConfig, data: Path, host: str, port: int | None, *, existing: bool = False) -> int:
     from schedules.daemon import Daemon
 
     daemon = Daemon(app, data)
+    if existing:  # (after Daemon(), which names a config without schedules first)
+        _existing_data_dir(str(data), app, index=False)
     daemon.start((host, port) if port is not None else None)
     if address := daemon.server_address:
         base = f"http://{address[0]}:{address[1]}"
@@ -158,16 +250,36 @@ def _run_daemon(app: AppConfig, data: Path, host: str, port: int | None) -> int:
 
 def cmd_daemon(args: argparse.Namespace) -> int:
     _daemon_logging(args)
-    return _run_daemon(load_config(args.config), data_dir(args.data), args.host, args.port)
+    return _run_daemon(load_config(args.config), data_dir(args.data), args.host, args.port, existing=True)
+
+
+def _demo_web_only(port: int) -> int:
+    """The demo web alone, on fixed ports, and a sources TOML that crawls it, until Ctrl-C."""
+    from crawler.demoweb import HOSTS, DemoWeb
+
+    with DemoWeb(base_port=port) as web:
+        print(f"# The demo web on {web.base_url(HOSTS[0])} and {len(HOSTS) - 1} more hosts, until Ctrl-C.\n"
+              "# Save this as demo.toml and crawl it: feedarchiver crawl --all --config demo.toml --data DIR\n",
+              flush=True)
+        print(web.sources_toml().rstrip("\n"), "\n# (end: the demo web serves until Ctrl-C)", sep="\n", flush=True)
+        try:
+            threading.Event().wait()
+        except Stopped:
+            print("# demo web stopped", file=sys.stderr, flush=True)
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demoweb import HOSTS, DemoWeb
     from crawler.runner import CrawlRunner
 
+    web_port = args.web_port if args.web_port is not None else DEMO_BASE_PORT
+    if args.web_only:
+        return _demo_web_only(args.port if args.port is not None else web_port)
+    port = args.port if args.port is not None else 8080
     data = data_dir(args.data)
     data.mkdir(parents=True, exist_ok=True)
-    with DemoWeb(base_port=DEMO_BASE_PORT) as web:
+    with DemoWeb(base_port=web_port) as web:
         config_path = data / "demo-sources.toml"
         config_path.write_text(web.sources_toml(), encoding="utf-8")
         if args.daemon:
@@ -179,17 +291,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _daemon_logging(args)
             print(f"demo web on {web.base_url(HOSTS[0])} and {len(HOSTS) - 1} more hosts; "
                   f"the daemon crawls them on the schedules in {config_path}", flush=True)
-            return _run_daemon(load_config(config_path), data, "127.0.0.1", args.port)
+            return _run_daemon(load_config(config_path), data, "127.0.0.1", port)
         app = load_config(config_path)
         sources = app.select(all_enabled=True)
         print(f"demo web on {web.base_url(HOSTS[0])} and {len(HOSTS) - 1} more hosts; "
-              f"crawling {len(sources)} sources into {data}")
-        report = CrawlRunner(app, data, _log_level(args)).run(sources)
+              f"crawling {len(sources)} sources into {data}", flush=True)
+        report = CrawlRunner(app, data, _log_level(args), progress_sources=args.progress_sources).run(sources)
         _print_report(report, [s.name for s in sources])
-        _export(app, data)
-        if args.once:
+        sys.stdout.flush()
+        if report.interrupted:
+            print("demo stopped by a signal during the crawl (not exported)", flush=True)
             return 0
-        return _serve_forever(data, "127.0.0.1", args.port, app)
+        with _signals_deferred() as stop:
+            _export(app, data)
+        if args.once or stop.requested:
+            if stop.requested:
+                print("demo stopped by a signal (after the export)", flush=True)
+            return 0
+        return _serve_forever(data, "127.0.0.1", port, app)
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -197,7 +316,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     from schedules.spec import load_schedules
 
     app = load_config(args.config)
-    data = data_dir(args.data)
+    data = _existing_data_dir(args.data, app)
     schedules = load_schedules(app)
     store = open_existing_store(app, data)
     try:
@@ -254,9 +373,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from crawler.storage.objects import open_store
 
     app = load_config(args.config)
-    data = data_dir(args.data)
-    if not data.is_dir():
-        raise FeedArchiverError(f"no data directory at {data}")
+    data = _existing_data_dir(args.data, app)
     store = None
     workspace = Workspace(app, data)
     if workspace.has_index:
@@ -290,9 +407,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from web.search import filters_from, found
 
     app = load_config(args.config)
-    workspace = Workspace(app, data_dir(args.data))
-    if not workspace.has_index:
-        raise FeedArchiverError(f"no index in {workspace.data} (crawl first)")
+    workspace = Workspace(app, _existing_data_dir(args.data, app))
     store = SqlIndexStore(workspace.index_url)
     try:
         if args.reindex:
@@ -335,7 +450,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from schedules.store import migrate_job_store, safe_url
 
     app = load_config(args.config)
-    workspace = Workspace(app, data_dir(args.data))
+    workspace = Workspace(app, _existing_data_dir(args.data, app))
     url = workspace.index_url
     store = SqlIndexStore(url, story_threshold=app.settings.story_threshold)  # opening it upgrades it
     store.close()
@@ -429,10 +544,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("demo", cmd_demo, "start the bundled demo web on loopback, crawl it all, export, then serve")
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
-    p.add_argument("--port", type=int, default=8080, help="port to serve the feeds on (default 8080)")
-    p.add_argument("--once", action="store_true", help="exit after the export instead of serving")
-    p.add_argument("--daemon", action="store_true",
-                   help="run the daemon on the demo's schedules instead (serves the feeds and /health)")
+    p.add_argument("--port", type=int, help="port to serve the feeds on (default 8080); with --web-only, the "
+                                            "demo web's first port")
+    p.add_argument("--web-port", type=int, help=f"first port of the demo web (default {DEMO_BASE_PORT}; host i "
+                                                "gets N+i; 0: ephemeral ports)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="exit after the export instead of serving")
+    mode.add_argument("--daemon", action="store_true",
+                      help="run the daemon on the demo's schedules instead (serves the feeds and /health)")
+    mode.add_argument("--web-only", action="store_true",
+                      help="only run the demo web, and print a sources TOML that crawls it (Ctrl-C to stop)")
+    p.add_argument("--progress-sources", action="store_true", help="per-source counts in the progress display")
 
     p = add("crawl", cmd_crawl, "crawl the named sources (or --all enabled ones)")
     p.add_argument("names", nargs="*", metavar="NAME", help="source names from the config")
@@ -441,6 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy setting for this crawl, as `scrapy crawl -s` (repeatable)")
+    p.add_argument("--progress-sources", action="store_true",
+                   help="per-source counts (posts, errors) in the progress display on a terminal")
     p.add_argument("--job", help="share this crawl's frontier in redis_url with every process given the same job "
                                  "name (run it on N boxes at once; a new name per crawl)")
 
@@ -514,7 +638,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for handler in logging.root.handlers:
         handler.setLevel(_log_level(args))
     try:
-        result: int = args.handler(args)
+        with _stop_handlers():
+            result: int = args.handler(args)
         return result
     except FeedArchiverError as exc:
         print(f"feedarchiver: {exc}", file=sys.stderr)
@@ -522,7 +647,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"feedarchiver: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except Stopped:
+        print("feedarchiver: stopped", file=sys.stderr)
+        return 0
+    except KeyboardInterrupt:  # a second signal: stopped without finishing
         print("feedarchiver: interrupted", file=sys.stderr)
         return 130
 

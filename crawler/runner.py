@@ -9,10 +9,15 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -23,6 +28,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import AppConfig, SourceConfig, Workspace
 from crawler.errors import ConfigError, CrawlError
+from crawler.extensions.progress import close_display
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +39,7 @@ class CrawlReport:
 
     stats: dict[str, Any] = field(default_factory=dict)
     per_source: dict[str, dict[str, Any]] = field(default_factory=dict)
+    interrupted: bool = False  # stopped by SIGINT/SIGTERM: its spiders closed with reason "shutdown"
 
     @property
     def items(self) -> int:
@@ -72,6 +79,59 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class SignalWatch:
+    """Whether a stop signal reached the crawl (Scrapy's handler starts a graceful stop; one that comes
+    as the crawl ends stops nothing, but the user still asked to stop)."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def wrap(self) -> None:
+        """Called once the reactor runs: chain a note in front of the handlers Scrapy installed."""
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            handler = signal.getsignal(signum)
+            if callable(handler):
+                signal.signal(signum, self._noting(handler))
+
+    def _noting(self, handler: Callable[[int, FrameType | None], Any]) -> Callable[[int, FrameType | None], Any]:
+        def note(signum: int, frame: FrameType | None) -> Any:
+            self.received = True
+            return handler(signum, frame)
+
+        return note
+
+
+@contextmanager
+def scrapy_signal_handlers() -> Iterator[SignalWatch]:
+    """Put back the SIGINT/SIGTERM handlers that were there before the crawl.
+
+    CrawlerProcess.start() (and Twisted's reactor) install their own and never restore them, so
+    whatever runs after a crawl in the same process (the demo's export and server) could not be
+    stopped: Scrapy's handler only asks an already stopped reactor to stop. Checked with Scrapy 2.19.
+    A second signal during the crawl makes Scrapy stop uncleanly and ignore further signals: then
+    KeyboardInterrupt is raised after the crawl, as Ctrl-C twice means "stop now".
+    """
+    watch = SignalWatch()
+    if threading.current_thread() is not threading.main_thread():
+        yield watch
+        return
+    from twisted.internet import reactor
+
+    # Scrapy installs its handlers in an "after startup" trigger of start(): wrap them just after.
+    reactor.callWhenRunning(reactor.callLater, 0, watch.wrap)
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    forced = False
+    try:
+        yield watch
+    finally:
+        forced = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        for signum, handler in previous.items():
+            if handler is not None:  # (None: installed outside Python; nothing to put back)
+                signal.signal(signum, handler)
+    if forced:
+        raise KeyboardInterrupt
+
+
 def spiders_by_kind(settings: Settings) -> dict[str, type]:
     loader = SpiderLoader.from_settings(settings)
     found: dict[str, type] = {}
@@ -85,13 +145,15 @@ def spiders_by_kind(settings: Settings) -> dict[str, type]:
 
 class CrawlRunner:
     def __init__(self, app: AppConfig, data_dir: Path, log_level: str = "WARNING",
-                 overrides: dict[str, str] | None = None, job: str | None = None) -> None:
+                 overrides: dict[str, str] | None = None, job: str | None = None,
+                 progress_sources: bool = False) -> None:
         self.app = app
         self.workspace = Workspace(app, data_dir)
         self.data_dir = data_dir
         if job and not app.settings.redis_url:
             raise ConfigError("--job shares a crawl through Redis: set redis_url in [settings]")
         self.settings = scrapy_settings(self.workspace, log_level, job)
+        self.settings.set("PROGRESS_SOURCES", progress_sources, priority="cmdline")
         for name, value in (overrides or {}).items():
             self.settings.set(name, value, priority="cmdline")
 
@@ -138,8 +200,10 @@ class CrawlRunner:
 
             deferred.addErrback(failed)
         try:
-            process.start()
+            with scrapy_signal_handlers() as watch:
+                process.start()
         finally:
+            close_display()
             for directory in queues.values():
                 shutil.rmtree(directory, ignore_errors=True)
         if failures:
@@ -153,6 +217,8 @@ class CrawlRunner:
                     report.stats[key] = (before if isinstance(before, int | float) else 0) + value
                 else:
                     report.stats.setdefault(key, value)
+        report.interrupted = watch.received or any(crawler.stats.get_value("finish_reason") == "shutdown"
+                                                   for crawler in crawlers)
         for source in sources:
             prefix = f"source/{source.name}/"
             report.per_source[source.name] = {k.removeprefix(prefix): v for k, v in report.stats.items()

@@ -54,6 +54,9 @@ DOWNLOAD_FAIL_ON_DATALOSS = False
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 2
+# Giving up retrying is an expected outcome: the spider's errback or the picture pipeline then logs
+# it as one counted WARNING with its reason (http_503, timeout), so Scrapy's own line is only INFO.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
@@ -135,6 +138,8 @@ FRONTIER_JOB = ""
 REACTOR_LAG_ENABLED = True
 # Seconds between progress lines on a terminal (ProgressExtension); 0 turns them off.
 PROGRESS_INTERVAL = 2.0
+# Per-source counts (posts, errors) under the progress line (`crawl --progress-sources`).
+PROGRESS_SOURCES = False
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

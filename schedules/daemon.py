@@ -261,16 +261,20 @@ class Daemon:
             return
         logger.info("[%s] crawling %s (pid %s, log %s)", name, ", ".join(due), child.pid, self._rel(log))
         try:
-            outcome = child.wait()
-            self._record(name, due, now, outcome)
+            try:
+                outcome = child.wait()
+                self._record(name, due, now, outcome)
+            finally:
+                # The crawl process is gone: its sources are no longer "running" (in /health), even
+                # while the export after it runs.
+                with self._lock:
+                    for source in due:
+                        self._busy.pop(source, None)
+                    self._children.pop(name, None)
+                    self._child_since.pop(name, None)
             if spec.export_after and not self._stopping:
                 self._export(spec, log)
         finally:
-            with self._lock:
-                for source in due:
-                    self._busy.pop(source, None)
-                self._children.pop(name, None)
-                self._child_since.pop(name, None)
             self._prune_logs(log.parent)
 
     def _record(self, name: str, sources: list[str], started: datetime, outcome: ProcessOutcome) -> None:
@@ -322,11 +326,13 @@ class Daemon:
                 child.start(f"schedule {spec.name}: export")
                 key = f"{spec.name}:export"
                 self._children[key] = child
+                self._child_since[key] = datetime.now(UTC)
             try:
                 outcome = child.wait()
             finally:
                 with self._lock:
                     self._children.pop(key, None)
+                    self._child_since.pop(key, None)
             self._last_export = {"schedule": spec.name, "finished": datetime.now(UTC).isoformat(timespec="seconds"),
                                  "ok": outcome.ok, "result": last_line(log) if outcome.ok else outcome.describe(),
                                  "log": self._rel(log)}
@@ -370,7 +376,7 @@ class Daemon:
             running = dict(self._busy)
             children: dict[str, dict[str, Any]] = {}
             for name, child in self._children.items():
-                since = self._child_since.get(name.split(":")[0])
+                since = self._child_since.get(name)
                 children[name] = {"pid": child.pid, "since": since.isoformat(timespec="seconds") if since else None,
                                   "log": self._rel(child.log)}
             stopping = self._stopping

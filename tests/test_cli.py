@@ -74,3 +74,99 @@ def test_demo_once_twice_adds_no_duplicates(tmp_path: Path) -> None:
     assert len(feed1.entries) > 0
     assert [e.id for e in feed1.entries] == [e.id for e in feed2.entries]
     assert os.path.getsize(data / "index.sqlite3") > 0
+
+
+READING_COMMANDS = [
+    ["export"], ["serve", "--port", "0"], ["verify"], ["sources"], ["daemon"],
+]
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=lambda c: c[0])
+def test_a_mistyped_data_directory_is_refused_not_created(command: list[str], demo_web: DemoWeb, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(demo_web.sources_toml() + '\n[[schedules]]\nname = "a"\nsources = "*"\ninterval = 60\n',
+                      encoding="utf-8")
+    typo = tmp_path / "no-such-dir"
+    assert main([*command, "--config", str(config), "--data", str(typo)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(typo) in err[0] and "feedarchiver crawl" in err[0], err
+    assert not typo.exists()  # nothing made there: no index, no empty feeds to publish
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    if command[0] == "daemon":
+        return  # an existing directory is the daemon's to fill (its first crawl makes the index)
+    assert main([*command, "--config", str(config), "--data", str(empty)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"no index in {empty}" in err[0] and "feedarchiver crawl" in err[0], err
+    assert list(empty.iterdir()) == []
+
+
+def test_the_demo_web_alone_serves_a_config_that_crawls_it(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import tomllib
+
+    from crawler.demoweb import HOSTS
+    from tests.conftest import ROOT
+    from tests.test_signals import free_port_range
+
+    base = free_port_range(len(HOSTS))
+    with subprocess.Popen([sys.executable, "-m", "crawler", "demo", "--web-only", "--port", str(base)], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as web:
+        try:
+            assert web.stdout is not None
+            lines = []
+            for line in web.stdout:
+                lines.append(line)
+                if line.startswith("# (end"):
+                    break
+            text = "".join(lines)
+            config = tmp_path / "demo.toml"
+            config.write_text(text, encoding="utf-8")
+            declared = tomllib.loads(text)
+            # On the fixed ports asked for, and allowed past the SSRF guard.
+            assert declared["settings"]["allow_hosts"] == [f"127.0.0.1:{base + i}" for i in range(len(HOSTS))]
+            crawl = run_cli("crawl", "--all", "--config", str(config), "--data", str(tmp_path / "data"))
+            assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+            found = re.search(r"crawled (\d+) pages, (\d+) posts", crawl.stdout)
+            assert found and int(found.group(2)) > 10, crawl.stdout
+            sent = time.monotonic()
+            web.send_signal(signal.SIGINT)  # Ctrl-C
+            assert web.wait(timeout=30) == 0 and time.monotonic() - sent < 10
+        finally:
+            if web.poll() is None:
+                web.kill()
+    for port in range(base, base + len(HOSTS)):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
+
+
+def test_a_first_run_without_internet_prints_no_traceback(tmp_path: Path) -> None:
+    """Everything but loopback refused (a network namespace with only `lo`, else proxies that refuse),
+    and a fresh tldextract cache, as on a new machine: the demo runs, with no traceback."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, free_port
+
+    env = {**os.environ, "TLDEXTRACT_CACHE": str(tmp_path / "tldextract"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", None)
+    argv = [sys.executable, "-m", "crawler", "demo", "--once", "--data", str(tmp_path / "demo"), "--web-port", "0"]
+    isolated = shutil.which("unshare") and subprocess.run(
+        ["unshare", "-n", "true"], capture_output=True, check=False).returncode == 0
+    if isolated:
+        argv = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *argv]
+    else:
+        closed = f"http://127.0.0.1:{free_port()}"
+        env.update({"HTTP_PROXY": closed, "HTTPS_PROXY": closed, "http_proxy": closed, "https_proxy": closed,
+                    "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
+    result = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Traceback" not in output and "publicsuffix" not in output.lower(), output
+    assert "exported " in result.stdout

@@ -169,6 +169,7 @@ def assert_archive_consistent(data: Path, config: Path) -> None:
 def test_two_sources_run_on_schedule_never_overlapping(demo_web: DemoWeb, tmp_path: Path,
                                                        daemons: list[DaemonProcess]) -> None:
     data = tmp_path / "data"
+    data.mkdir()  # the daemon crawls into an existing data directory, never one a typo named
     # zaker-news is in both schedules: the daemon must still never crawl it twice at once.
     config = write_config(tmp_path / "daemon.toml", demo_web, """
 [[schedules]]
@@ -251,6 +252,7 @@ def black_hole() -> socket.socket:
 def test_a_hang_is_killed_a_crash_is_recorded_and_both_are_retried(demo_web: DemoWeb, tmp_path: Path,
                                                                     daemons: list[DaemonProcess]) -> None:
     data = tmp_path / "data"
+    data.mkdir()  # the daemon crawls into an existing data directory, never one a typo named
     hole = black_hole()
     port = hole.getsockname()[1]
     config = write_config(tmp_path / "daemon.toml", demo_web, f"""
@@ -321,6 +323,7 @@ export_after = false
 def test_sigterm_mid_crawl_leaves_valid_warcs_and_a_consistent_index(tmp_path: Path,
                                                                     daemons: list[DaemonProcess]) -> None:
     data = tmp_path / "data"
+    data.mkdir()  # the daemon crawls into an existing data directory, never one a typo named
     with DemoWeb(latency=0.4) as slow_web:  # slow enough to be caught in the middle of a crawl
         config = write_config(tmp_path / "daemon.toml", slow_web, """
 [[schedules]]
@@ -361,6 +364,7 @@ def test_postgresql_job_store_resumes_without_a_burst(demo_web: DemoWeb, tmp_pat
                                                       daemons: list[DaemonProcess]) -> None:
     table = f"jobs_{uuid.uuid4().hex[:10]}"
     data = tmp_path / "data"
+    data.mkdir()  # the daemon crawls into an existing data directory, never one a typo named
     env = {"FEEDARCHIVER_SCHEDULE_STORE_URL": POSTGRES_URL, "FEEDARCHIVER_SCHEDULE_STORE_TABLE": table}
     # misfire_grace is long so that without coalescing both missed runs would run, one after the other.
     config = write_config(tmp_path / "daemon.toml", demo_web, """
@@ -475,6 +479,7 @@ def test_the_daemon_refuses_to_start_without_schedules_or_job_store(demo_web: De
     assert len(result.stderr.strip().splitlines()) == 1
     scheduled = write_config(tmp_path / "s.toml", demo_web, '[[schedules]]\nname = "a"\nsources = ["cyol"]\n'
                                                           'interval = 60\n')
+    (tmp_path / "data").mkdir()
     result = daemon(scheduled, FEEDARCHIVER_SCHEDULE_STORE_URL="postgresql://postgres@127.0.0.1:1/test")
     assert result.returncode == 2 and "feedarchiver: cannot reach the job store" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
