@@ -20,9 +20,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from crawler.addon import BROWSER_ARGS
+from crawler.config import Settings
 from crawler.demoweb.aggregators import QUTOUTIAO_POSTS
 from crawler.demoweb.responses import Site
-from crawler.settings import PLAYWRIGHT_LAUNCH_OPTIONS
 from tests.golden.harness import GOLDEN_DIR, NOW, ORIGINS, base_url, render, run_case
 
 
@@ -133,7 +134,8 @@ async def _render(url: str) -> tuple[str, bytes]:
         await route.fulfill(status=status, headers={k: v[-1] for k, v in headers.items()}, body=body)
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**PLAYWRIGHT_LAUNCH_OPTIONS)
+        browser = await playwright.chromium.launch(executable_path=Settings().browser_executable, headless=True,
+                                                   args=BROWSER_ARGS)
         try:
             page = await browser.new_page()
             await page.route("**/*", answer)
