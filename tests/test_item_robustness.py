@@ -190,3 +190,11 @@ def _never_received(reason: BaseException) -> ResponseNeverReceived:
 ])
 def test_scrapy_and_twisted_exception_classes_map_to_one_kind(error: BaseException, kind: str) -> None:
     assert fetch_error_kind(error)[0] == kind
+
+
+def test_an_entry_of_pictures_only_is_content() -> None:
+    [entry] = parse_feed(rss('<item><description>&lt;p&gt;&lt;img src="/a.png"&gt;&lt;/p&gt;</description></item>'),
+                         "", FEED).entries
+    assert entry.link is None and entry.has_content
+    [empty] = parse_feed(rss("<item><description>&lt;p&gt; &lt;/p&gt;</description></item>"), "", FEED).entries
+    assert not empty.has_content

@@ -49,8 +49,8 @@ class FeedEntry:
 
     @property
     def has_content(self) -> bool:
-        """Something to archive without a page: a body, or an enclosure."""
-        return bool(html_text(self.content or "").strip() or self.enclosures)
+        """Something to archive without a page: a body (text or pictures), or an enclosure."""
+        return bool(html_text(self.content or "").strip() or self.enclosures or image_sources(self.content or ""))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,6 +197,17 @@ def absolute_links(fragment: str, base: str) -> str:
     except (etree.ParserError, ValueError):
         return fragment
     return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+def image_sources(fragment: str) -> list[str]:
+    """The http(s) ``src`` of every <img> in an HTML fragment, in order."""
+    if "<img" not in fragment.lower():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return []
+    return [src for img in root.iter("img") if (src := http_url(img.get("src")))]
 
 
 _BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr",

@@ -152,6 +152,7 @@ CORPUS: dict[str, CorpusFeed] = {
         '<?xml version="1.0" encoding="utf-8"?>\n<rss version="0.92"><channel><title>RSS 0.92</title>'
         "<link>{base}/</link><description>d</description>"
         "<item><description>0.92 allows items with a description and nothing else: 无标题条目。</description></item>"
+        '<item><description>&lt;p&gt;&lt;img src="/corpus/img/only.png"&gt;&lt;/p&gt;</description></item>'
         '<item><title>RSS 0.92 enclosure</title><description>播客一集</description>'
         '<enclosure url="{base}/corpus/audio/1.mp3" length="12345" type="audio/mpeg"/></item>'
         "</channel></rss>\n")),
@@ -260,7 +261,7 @@ CORPUS: dict[str, CorpusFeed] = {
 # title ("语料页面N"), an entry without a page (or whose page is gone) keeps its own (a title-less one: "").
 CORPUS_POSTS: dict[str, tuple[str, ...]] = {
     "rss091.xml": ("语料页面1", "RSS 0.91 description only"),
-    "rss092.xml": ("", "RSS 0.92 enclosure"),
+    "rss092.xml": ("", "", "RSS 0.92 enclosure"),  # a description only; a picture only
     "rss10.rdf": ("RSS 1.0 content encoded", "语料页面2"),
     "rss20.xml": ("RSS 2.0 guid not a permalink", "语料页面3", "RSS 2.0 relative guid", "语料页面4",
                   "RSS 2.0 dead link", "RSS 2.0 image enclosure"),

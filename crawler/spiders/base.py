@@ -296,6 +296,10 @@ class SourceSpider(Spider):
         except ExtractionError as exc:
             self.count_error(source, "extraction", "%s at %s", exc, response.url)
             return None
+        except Exception as exc:  # the extractor's own failure on a page nobody foresaw: this page's alone
+            logger.exception("[%s] extracting %s failed", source.name, response.url)
+            self.count_error(source, "extraction", "%s: %s at %s", type(exc).__name__, exc, response.url)
+            return None
         logger.debug("Extracted %s (%s, %d chars)", response.url, encoding, len(article.text))
         for url, reason in article.skipped_images:
             self.crawler.stats.inc_value(f"images/skipped/{reason}")

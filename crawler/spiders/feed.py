@@ -39,7 +39,7 @@ from twisted.python.failure import Failure
 from crawler.config import SourceConfig
 from crawler.content.dates import parse_date
 from crawler.content.extract import Article
-from crawler.content.feeds import FeedEntry, html_text, parse_feed
+from crawler.content.feeds import FeedEntry, html_text, image_sources, parse_feed
 from crawler.items import PostItem
 from crawler.meta import CONDITIONAL, WARC_REFS
 from crawler.spiders.base import EntryContext, SourceSpider
@@ -178,6 +178,8 @@ class FeedSpider(SourceSpider):
             text = "\n".join([text, *(u for u in others if u not in text)]).strip()
         if len(text) < SHORT_TEXT and entry.title and entry.title not in text:
             text = f"{entry.title}\n{text}".strip()
+        if not text:  # pictures only, no title: their URLs are what tells this entry from another
+            text = "\n".join(image_sources(body)) or key
         article = Article(url=url, title=entry.title or "", text=text, body_html=body, author=entry.author,
                           published=context.published, updated=context.updated,
                           lead_image=images[0] if images else None)
