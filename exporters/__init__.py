@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import AppConfig
-from crawler.index import IndexStore
+from crawler.index import FeedReader
 from exporters.model import Entry, load_entries, tag_prefix
 from exporters.plan import HEXO_POSTS, Page, State, config_fingerprint, hexo_post, plan
 from exporters.publish import public_url, write_atomic
@@ -32,7 +32,7 @@ class ExportSummary:
     up_to_date: bool = False  # the index had not changed since the last export: nothing was read
 
 
-def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSummary:
+def export_all(store: FeedReader, app: AppConfig, data_dir: Path) -> ExportSummary:
     """Every configured format. Nothing is read past the index's revision counter when it has not moved
     since the last export (with the same configuration); else only what changed is rendered."""
     summary = ExportSummary()
@@ -58,7 +58,7 @@ def export_all(store: IndexStore, app: AppConfig, data_dir: Path) -> ExportSumma
     return summary
 
 
-def _export(store: IndexStore, app: AppConfig, data_dir: Path, summary: ExportSummary, previous: State | None,
+def _export(store: FeedReader, app: AppConfig, data_dir: Path, summary: ExportSummary, previous: State | None,
             since: int | None) -> dict[str, str]:
     """Render, write and delete what the plan says; returns the documents' fingerprints for the state."""
     from exporters import atom, hexo, jsonfeed, rss

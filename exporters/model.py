@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from crawler.archive.snapshots import snapshot_ref
 from crawler.config import AppConfig
 from crawler.content.text import clean_xml_text
-from crawler.index import IndexStore, StoredPost, StoredStory
+from crawler.index import FeedReader, StoredPost, StoredStory
 from crawler.items import WarcRef
 
 SUMMARY_CHARS = 200
@@ -106,7 +106,7 @@ def entry_for_story(story: StoredStory, tag_prefix: str) -> Entry:
                    sources=list(dict.fromkeys(u.source for member in story.posts for u in member.urls)))
 
 
-def load_entries(store: IndexStore, kind: Literal["story", "post"], ids: list[int], prefix: str) -> list[Entry]:
+def load_entries(store: FeedReader, kind: Literal["story", "post"], ids: list[int], prefix: str) -> list[Entry]:
     """These stories (or posts), in this order, as entries."""
     if kind == "story":
         return [entry_for_story(story, prefix) for story in store.load_stories(ids)]

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from crawler.config import AppConfig
-from crawler.index import EntryHead, FeedScope, IndexStore
+from crawler.index import EntryHead, FeedReader, FeedScope
 from exporters.publish import public_url, write_atomic
 
 STATE_FILE = "feeds/.export-state.json"  # under DATA; a dot file, so never published
@@ -156,7 +156,7 @@ def category_levels(source_categories: dict[str, tuple[str, ...]]) -> dict[tuple
     return {path: tuple(sorted(sources)) for path, sources in sorted(found.items())}
 
 
-def feeds(store: IndexStore, app: AppConfig) -> list[Feed]:
+def feeds(store: FeedReader, app: AppConfig) -> list[Feed]:
     """all (one entry per story), one feed per source that has posts, one per category level."""
     title = app.settings.feed_title
     found = [Feed("all", title, "feeds/all", FeedScope(kind="story"), MAIN_FORMATS)]
@@ -186,7 +186,7 @@ def hexo_post(key: str) -> str:
     return f"{HEXO_POSTS}/{key[:16]}.md"
 
 
-def plan(store: IndexStore, app: AppConfig, data_dir: Path, previous: State | None, since: int | None) -> Plan:
+def plan(store: FeedReader, app: AppConfig, data_dir: Path, previous: State | None, since: int | None) -> Plan:
     """Every document to render: ``since`` is the index revision of the last export with the same
     configuration (None: lay out every feed and fingerprint every story)."""
     known = previous.documents if previous else {}
@@ -220,7 +220,7 @@ def plan(store: IndexStore, app: AppConfig, data_dir: Path, previous: State | No
     return result
 
 
-def _plan_hexo(store: IndexStore, app: AppConfig, data_dir: Path, result: Plan, known: dict[str, str],
+def _plan_hexo(store: FeedReader, app: AppConfig, data_dir: Path, result: Plan, known: dict[str, str],
                since: int | None) -> None:
     """The blog keeps every story (one post each, near-duplicates included), not just a feed's length."""
     if since is not None:
@@ -236,7 +236,7 @@ def _plan_hexo(store: IndexStore, app: AppConfig, data_dir: Path, result: Plan, 
             result.gone.append(path)
 
 
-def layout(store: IndexStore, app: AppConfig, feed: Feed) -> tuple[int, list[Page]]:
+def layout(store: FeedReader, app: AppConfig, feed: Feed) -> tuple[int, list[Page]]:
     """The subscription document (the newest `feed_length` entries, by when they were first seen) and
     the complete pages before it as archive documents, oldest first, linked both ways (RFC 5005).
     Pages are cut in first-seen order so an archive page never changes when new stories arrive.

@@ -17,7 +17,7 @@ from apscheduler.triggers.base import BaseTrigger
 
 from crawler.config import AppConfig, Workspace
 from crawler.errors import SchedulerError
-from crawler.index import IndexStore, SourceHealth, SourceRun, SourceState, open_index_store
+from crawler.index import HealthReader, SourceHealth, SourceRun, SourceState, open_index_store
 from schedules.polling import PollState, is_blocked, poll_state
 from schedules.spec import ScheduleSpec
 from schedules.store import JobInfo, read_jobs
@@ -41,7 +41,7 @@ def first_slot(trigger: BaseTrigger, next_run: datetime | None, not_before: date
     return None
 
 
-def open_existing_store(app: AppConfig, data_dir: Path) -> IndexStore | None:
+def open_existing_store(app: AppConfig, data_dir: Path) -> HealthReader | None:
     """The index store, or None when there is none yet (reporting health must not create one)."""
     workspace = Workspace(app, data_dir)
     return open_index_store(workspace.index_url) if workspace.has_index else None
@@ -123,7 +123,7 @@ def source_report(app: AppConfig, schedules: list[ScheduleSpec], *, health: Mapp
     return report
 
 
-def health_document(app: AppConfig, schedules: list[ScheduleSpec], store: IndexStore | None, *,
+def health_document(app: AppConfig, schedules: list[ScheduleSpec], store: HealthReader | None, *,
                     jobs: Mapping[str, JobInfo], running: Collection[str] = (),
                     daemon: dict[str, Any] | None = None, now: datetime | None = None) -> dict[str, Any]:
     """The JSON health document."""

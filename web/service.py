@@ -65,8 +65,8 @@ def snapshot_provider(app: AppConfig, data: Path) -> Callable[[str, str], Any]:
     """/web/TIMESTAMP/URL of `serve`: one index store, opened at the first request and shared by the
     server's threads (an SQLAlchemy engine is thread-safe); WARCs from DATA/warc, else archive storage."""
     from crawler.archive.snapshots import Snapshot, SnapshotFinder, SnapshotNotFound
+    from crawler.index import SqlIndexStore
     from crawler.storage.objects import open_store
-    from schedules.health import open_existing_store
 
     lock = threading.Lock()
     finder: list[SnapshotFinder] = []
@@ -74,9 +74,10 @@ def snapshot_provider(app: AppConfig, data: Path) -> Callable[[str, str], Any]:
     def find(timestamp: str, url: str) -> Snapshot:
         with lock:
             if not finder:
-                store = open_existing_store(app, data)
-                if store is None:
+                workspace = Workspace(app, data)
+                if not workspace.has_index:
                     raise SnapshotNotFound("nothing archived yet")
+                store = SqlIndexStore(workspace.index_url)
                 storage = (open_store(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
                            if app.settings.archive_url else None)
                 finder.append(SnapshotFinder(data / "warc", store, storage))

@@ -18,7 +18,7 @@ from crawler.archive.cdxj import cdxj_name, write_cdxj
 from crawler.archive.wacz import WaczPage, write_wacz
 from crawler.archive.warc import repair_open_files, written_by_another_live_process
 from crawler.errors import StorageError
-from crawler.index import IndexStore
+from crawler.index import ArchiveLog
 from crawler.storage.objects import ObjectStore, sha256_file
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class UploadReport:
 
 
 class ArchivePublisher:
-    def __init__(self, data: Path, store: IndexStore, *, warc_dir: Path | None = None,
+    def __init__(self, data: Path, store: ArchiveLog, *, warc_dir: Path | None = None,
                  storage: ObjectStore | None = None, delete_local: bool = False, stats: Any = None) -> None:
         self.dirs = {kind: data / sub for kind, sub in SUBDIRS.items()}
         if warc_dir is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.archive.reader import ArchiveReader
-from crawler.index import IndexStore
+from crawler.index import ArchiveIndex
 from crawler.items import WarcRef
 from crawler.storage.objects import ObjectStore
 
@@ -56,7 +56,7 @@ class SnapshotFinder:
     """Finds the capture of a URL nearest a timestamp and reads its payload (a revisit's from the record
     it refers to), from local WARCs or, once they were uploaded and deleted, from archive storage."""
 
-    def __init__(self, warc_dir: Path, store: IndexStore, storage: ObjectStore | None = None) -> None:
+    def __init__(self, warc_dir: Path, store: ArchiveIndex, storage: ObjectStore | None = None) -> None:
         self.store = store
         self.reader = ArchiveReader(warc_dir, storage)
 

@@ -16,13 +16,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.addon import required
-from crawler.index import IndexStore, open_index_store
+from crawler.index import RunLog, open_index_store
 
 logger = logging.getLogger(__name__)
 
 
 class SourceRunsExtension:
-    def __init__(self, store: IndexStore, stats: Any, block_backoff: int = 3600) -> None:
+    def __init__(self, store: RunLog, stats: Any, block_backoff: int = 3600) -> None:
         self.store = store
         self.stats = stats
         self.block_backoff = block_backoff

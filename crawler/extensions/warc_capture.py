@@ -50,7 +50,7 @@ from crawler.archive.warc import (
     payload_digest,
     repair_open_files,
 )
-from crawler.index import IndexStore, Validators
+from crawler.index import DigestIndex, Validators
 from crawler.index.writer import IndexWriter, release, shared_writer
 from crawler.items import PayloadRecord, PostItem, WarcRef
 from crawler.meta import CONDITIONAL, RENDERED, RENDERED_DOM, TRUNCATED, WARC_REFS
@@ -182,7 +182,7 @@ def is_rendered(request: Request, response: Response) -> bool:
 class WarcCaptureExtension:
     """Writes a request/response pair per downloaded response; appends its WarcRef to meta["warc_refs"]."""
 
-    def __init__(self, config: WarcConfig, stats: Any, store: IndexStore | None = None,
+    def __init__(self, config: WarcConfig, stats: Any, store: DigestIndex | None = None,
                  publisher: ArchivePublisher | None = None, index_writer: IndexWriter | None = None) -> None:
         self.config = config
         self.stats = stats

@@ -25,7 +25,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from crawler.addon import required
 from crawler.archive.reader import ArchiveReader
 from crawler.errors import StorageError
-from crawler.index import IndexStore, open_index_store
+from crawler.index import DigestIndex, open_index_store
 from crawler.meta import ARCHIVED, CONDITIONAL
 from crawler.storage.objects import open_store
 
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 
 class NotModifiedMiddleware:
-    def __init__(self, store: IndexStore, reader: ArchiveReader, stats: Any) -> None:
+    def __init__(self, store: DigestIndex, reader: ArchiveReader, stats: Any) -> None:
         self.store = store
         self.reader = reader
         self.stats = stats

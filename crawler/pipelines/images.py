@@ -38,7 +38,7 @@ from crawler.content.images import IMAGE_TYPES, image_urls, inspect_image, media
 from crawler.content.images import sha256_hex as sha256_of
 from crawler.errors import MediaError
 from crawler.exceptions import fetch_error_kind
-from crawler.index import IndexStore, open_index_store
+from crawler.index import PostWriter, open_index_store
 from crawler.items import MediaRef, PostItem, WarcRef
 from crawler.meta import WARC_REFS
 from crawler.net.frontier import SharedOutcomes, job_prefix, redis_client
@@ -97,7 +97,7 @@ def referer_for(policy: str, page_url: str) -> str | None:
 
 class ImageArchivePipeline:
     def __init__(self, config: ImageArchiveConfig, download: Callable[[Request], Awaitable[Response]],
-                 stats: Any, referer_policies: dict[str, str], index: IndexStore | None = None,
+                 stats: Any, referer_policies: dict[str, str], index: PostWriter | None = None,
                  endpoint_url: str = "") -> None:
         self.config = config
         self.download = download

@@ -25,7 +25,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.addon import required
-from crawler.index import IndexStore, UpsertResult
+from crawler.index import PostWriter, UpsertResult
 from crawler.index.writer import IndexWriter, release, shared_writer
 from crawler.items import PostItem
 from crawler.spiders.base import count_source_error
@@ -33,7 +33,7 @@ from crawler.spiders.base import count_source_error
 logger = logging.getLogger(__name__)
 
 
-def upsert_replacing(store: IndexStore, item: PostItem) -> tuple[UpsertResult, bool]:
+def upsert_replacing(store: PostWriter, item: PostItem) -> tuple[UpsertResult, bool]:
     """Store a post, folding the from-feed post it replaces into it first; (result, replaced)."""
     replaced = False
     if item.replaces and item.replaces != item.url and store.has_url(item.replaces, item.source):
@@ -48,7 +48,7 @@ class IndexStorePipeline:
     """Upserts run on the index's writer thread (story assignment is the costliest step of a post),
     one at a time in the order items arrive; without a writer (tests), right here."""
 
-    def __init__(self, store: IndexStore, stats: Any, writer: IndexWriter | None = None) -> None:
+    def __init__(self, store: PostWriter, stats: Any, writer: IndexWriter | None = None) -> None:
         self.store = store
         self.stats = stats
         self.writer = writer
