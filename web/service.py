@@ -4,22 +4,23 @@ index and the daemon's job store, snapshots from the WARCs (crawler/archive/snap
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from crawler.config import AppConfig
-from web.server import make_server
+from web.context import snapshot_provider
+from web.server import WebServer, make_server
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["health_provider", "published_server", "snapshot_provider"]
 
-def published_server(data: Path, host: str, port: int, app: AppConfig | None = None) -> ThreadingHTTPServer:
-    """DATA/feeds and DATA/media; with a configuration, /health and /web/TIMESTAMP/URL too."""
+
+def published_server(data: Path, host: str, port: int, app: AppConfig | None = None) -> WebServer:
+    """DATA/feeds, DATA/media and the pages; with a configuration, /health and /web/TIMESTAMP/URL too."""
     return make_server(data, host, port, health=health_provider(app, data) if app is not None else None,
-                       snapshots=snapshot_provider(app, data) if app is not None else None)
+                       snapshots=snapshot_provider(app, data) if app is not None else None, app=app)
 
 
 def health_provider(app: AppConfig, data: Path) -> Callable[[], dict[str, Any]]:
@@ -38,27 +39,3 @@ def health_provider(app: AppConfig, data: Path) -> Callable[[], dict[str, Any]]:
                 store.close()
 
     return report
-
-
-def snapshot_provider(app: AppConfig, data: Path) -> Callable[[str, str], Any]:
-    """/web/TIMESTAMP/URL of `serve`: one index store, opened at the first request and shared by the
-    server's threads (an SQLAlchemy engine is thread-safe); WARCs from DATA/warc, else archive storage."""
-    from crawler.archive.snapshots import Snapshot, SnapshotFinder, SnapshotNotFound
-    from crawler.storage.objects import open_store
-    from schedules.health import open_existing_store
-
-    lock = threading.Lock()
-    finder: list[SnapshotFinder] = []
-
-    def find(timestamp: str, url: str) -> Snapshot:
-        with lock:
-            if not finder:
-                store = open_existing_store(app, data)
-                if store is None:
-                    raise SnapshotNotFound("nothing archived yet")
-                storage = (open_store(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
-                           if app.settings.archive_url else None)
-                finder.append(SnapshotFinder(data / "warc", store, storage))
-        return finder[0].find(timestamp, url)
-
-    return find
