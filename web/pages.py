@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, Response
 from crawler.archive.snapshots import PREFIX as SNAPSHOT_PREFIX
 from crawler.archive.snapshots import timestamp14
 from crawler.content.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from crawler.index import PostUrl
 from exporters.atom import category_levels
 from web.context import WebContext, snapshot_target
 from web.diffs import text_diff
@@ -65,10 +66,9 @@ def _replay_path(timestamp: str, url: str) -> str:
 
 @dataclass(frozen=True)
 class Copy:
-    """One sighting of a story: a post seen at a URL by a source."""
+    """One copy of a story: a post at a URL, with every source that showed it there."""
 
-    source: str
-    source_title: str
+    sources: list[tuple[str, str]]  # (name, title)
     role: str
     url: str
     seen: datetime
@@ -180,12 +180,17 @@ class Pages:
         titles = self.source_titles()
         copies: list[Copy] = []
         for post in story.posts:
+            by_url: dict[str, list[PostUrl]] = {}
             for sighting in post.urls:
-                ref = next((c for c in post.captures if c["url"] == sighting.url), None)
+                by_url.setdefault(sighting.url, []).append(sighting)
+            for url, sightings in by_url.items():
+                ref = next((c for c in post.captures if c["url"] == url), None)
+                roles = {self.role(s.source, s.role) for s in sightings}
                 copies.append(Copy(
-                    source=sighting.source, source_title=titles.get(sighting.source, sighting.source),
-                    role=self.role(sighting.source, sighting.role), url=sighting.url, seen=sighting.first_seen,
-                    published=post.published, post_id=post.id, is_representative=post.id == representative.id,
+                    sources=[(s.source, titles.get(s.source, s.source)) for s in sightings],
+                    role=next(r for r in ("original", "repost", "aggregator") if r in roles), url=url,
+                    seen=min(s.first_seen for s in sightings), published=post.published, post_id=post.id,
+                    is_representative=post.id == representative.id,
                     snapshot=_replay_path(timestamp14(ref["captured_at"]), ref["url"]) if ref else None))
         diffs = {post.id: text_diff(representative.text, post.text) for post in story.posts
                  if post.id != representative.id}
@@ -193,7 +198,8 @@ class Pages:
         return self.render("story.html", {
             "title": representative.title, "story": story, "copies": copies, "diffs": diffs,
             "posts": {p.id: p for p in story.posts}, "body": self.body(representative.body_html),
-            "lead": pictures[0][0] if pictures else None, "sources": sorted({c.source for c in copies})})
+            "lead": pictures[0][0] if pictures else None,
+            "sources": sorted({name for c in copies for name, _title in c.sources})})
 
     def body(self, body_html: str) -> Markup:
         """A post's sanitised body, once more through the allow-list, pictures only from our own /media/."""

@@ -33,7 +33,7 @@ class StoryRow:
     source_name: str | None  # the publisher it names
     published: datetime | None
     first_seen: datetime
-    copies: int = 0
+    copies: int = 0  # distinct URLs the story was seen at
     sources: list[str] = field(default_factory=list)
     picture: str | None = None  # path under DATA/media of the representative's first archived picture
 
@@ -88,16 +88,15 @@ def story_page(engine: Engine, *, length: int = 30, before: int | None = None, a
             rows = rows[:length]
             more_newer = before is not None and bool(rows)
         ids = [r.id for r in rows]
-        copies: dict[int, int] = {}
+        urls: dict[int, set[str]] = defaultdict(set)
         seen_in: dict[int, set[str]] = defaultdict(set)
         pictures: dict[int, str] = {}
         if ids:
-            copies = {r[0]: int(r[1]) for r in conn.execute(
-                select(posts.c.story_id, func.count()).where(posts.c.story_id.in_(ids)).group_by(posts.c.story_id))}
-            for story_id, source in conn.execute(
-                    select(posts.c.story_id, post_urls.c.source).distinct()
+            for story_id, source, url in conn.execute(
+                    select(posts.c.story_id, post_urls.c.source, post_urls.c.url)
                     .join(post_urls, post_urls.c.post_id == posts.c.id).where(posts.c.story_id.in_(ids))):
                 seen_in[story_id].add(source)
+                urls[story_id].add(url)
             first = (select(stories.c.id, media.c.path, post_media.c.position)
                      .join(post_media, post_media.c.post_id == stories.c.post_id)
                      .join(media, media.c.id == post_media.c.media_id)
@@ -105,7 +104,7 @@ def story_page(engine: Engine, *, length: int = 30, before: int | None = None, a
             for story_id, path, _position in conn.execute(first):
                 pictures.setdefault(story_id, path)
     result = [StoryRow(id=r.id, key=r.key, title=r.title, source=r.source, source_name=r.source_name,
-                       published=r.published, first_seen=r.first_seen, copies=copies.get(r.id, 1),
+                       published=r.published, first_seen=r.first_seen, copies=len(urls.get(r.id, ())) or 1,
                        sources=sorted(seen_in.get(r.id, {r.source})), picture=pictures.get(r.id))
               for r in rows]
     return StoryPage(result, newer=result[0].id if result and more_newer else None,

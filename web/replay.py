@@ -38,7 +38,7 @@ _PLACEHOLDER = re.compile(r"(^data:|blank|placeholder|loading|lazy|spacer|grey|g
 def _drop(element: etree._Element) -> None:
     """Remove an element, keeping the text that follows it."""
     if isinstance(element, lxml.html.HtmlElement):
-        _drop(element)
+        element.drop_tree()
 
 
 def is_html(content_type: str) -> bool:
