@@ -82,7 +82,7 @@ class Pages:
     def __init__(self, context: WebContext) -> None:
         self.context = context
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(),
-                               trim_blocks=True, lstrip_blocks=True)
+                               trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.filters["time"] = _time
         self.env.filters["isotime"] = _iso_time
         self.env.filters["http_url"] = _http_url
