@@ -10,7 +10,9 @@ document as a table with each source's runs; /feeds every published feed, and /f
 from __future__ import annotations
 
 import html
+import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -35,7 +37,10 @@ from web.diffs import text_diff
 from web.opml import FeedLink, feeds_opml
 from web.queries import media_paths, story_id_by_key, story_page
 
+logger = logging.getLogger(__name__)
+
 HERE = Path(__file__).resolve().parent
+HEALTH_MAX_AGE = 10.0  # seconds the sources page may show a health document before it is made anew
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")  # the archive's readers and most of its sources are in China
 PAGE_LENGTH = 30
 ROLE_NAMES = {"original": "原文", "aggregator": "聚合平台", "repost": "转载"}
@@ -88,6 +93,9 @@ class Pages:
         self.env.filters["http_url"] = _http_url
         self.env.globals["ROLE_NAMES"] = ROLE_NAMES
         self._cache: dict[str, tuple[float, Any]] = {}
+        self._health_lock = threading.Lock()
+        self._health_document: tuple[float, dict[str, Any]] | None = None
+        self._health_refreshing = False
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -221,12 +229,42 @@ class Pages:
 
     # -- /sources ----------------------------------------------------------------------------------
 
-    def health(self) -> dict[str, Any]:
+    def _compute_health(self) -> dict[str, Any]:
         if self.context.health is not None:
             return self.context.health()
         from schedules.health import health_document
 
         return health_document(self.context.config, [], self.context.store(), jobs={})
+
+    def health(self) -> dict[str, Any]:
+        """The health document, at most HEALTH_MAX_AGE seconds old: counting every source's posts takes
+        the index store a scan (half a second at 100k stories), so the page shows the last document and
+        a background thread makes the next one (stale-while-revalidate); only the first request waits."""
+        with self._health_lock:
+            current = self._health_document
+            stale = current is None or time.monotonic() - current[0] > HEALTH_MAX_AGE
+            refresh = stale and not self._health_refreshing
+            if refresh and current is not None:
+                self._health_refreshing = True
+        if current is None:
+            document = self._compute_health()
+            with self._health_lock:
+                self._health_document = (time.monotonic(), document)
+            return document
+        if refresh:
+            threading.Thread(target=self._refresh_health, name="web-health", daemon=True).start()
+        return current[1]
+
+    def _refresh_health(self) -> None:
+        try:
+            document = self._compute_health()
+            with self._health_lock:
+                self._health_document = (time.monotonic(), document)
+        except Exception:
+            logger.exception("refreshing the health document failed; the page shows the last one")
+        finally:
+            with self._health_lock:
+                self._health_refreshing = False
 
     def sources(self, request: Request) -> Response:
         store = self.context.store()

@@ -4,7 +4,7 @@
 The story list is paged by keyset on stories.id (the primary key: newest in the archive first), so a
 page costs an index walk from the cursor, never an OFFSET over every story. Filters are index
 searches too: a source is post_urls.source; a category is the sources configured under it (as the
-category feeds are, exporters/atom.py); a date bounds the representative's time.
+category feeds are, exporters/atom.py); a date bounds when the story reached the archive.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.engine import Engine
 
 from crawler.index.sql import media, post_media, post_urls, posts, stories
@@ -50,14 +50,15 @@ def story_page(engine: Engine, *, length: int = 30, before: int | None = None, a
                until: datetime | None = None) -> StoryPage:
     """One page of stories, newest first; ``before``/``after`` are story ids from a neighbouring page."""
     representative = posts.alias("representative")
-    when = func.coalesce(representative.c.published, representative.c.first_seen)
     query = (select(stories.c.id, stories.c.key, representative.c.title, representative.c.source,
                     representative.c.source_name, representative.c.published, stories.c.first_seen)
              .join(representative, representative.c.id == stories.c.post_id))
+    # The day a story reached the archive: a column of the stories table, which the walk reads anyway
+    # (the representative's own date would cost a lookup of its post per story walked past).
     if since is not None:
-        query = query.where(when >= since)
+        query = query.where(stories.c.first_seen >= since)
     if until is not None:
-        query = query.where(when < until)
+        query = query.where(stories.c.first_seen < until)
     with engine.connect() as conn:
         if sources is not None:
             if not sources:
@@ -69,10 +70,11 @@ def story_page(engine: Engine, *, length: int = 30, before: int | None = None, a
                     post_urls.c.source.in_(sources))
                 query = query.where(stories.c.id.in_(sighted_in))
             else:
+                # Nested, so the database goes story -> its posts (ix_posts_story_id) -> their sightings
+                # (ix_post_urls_post_id), not through every sighting of the source for each story.
                 member = posts.alias("member")
-                query = query.where(exists().where(and_(
-                    member.c.story_id == stories.c.id, post_urls.c.post_id == member.c.id,
-                    post_urls.c.source.in_(sources))))
+                seen_here = exists().where(post_urls.c.post_id == member.c.id, post_urls.c.source.in_(sources))
+                query = query.where(exists().where(member.c.story_id == stories.c.id, seen_here))
         if after is not None:
             rows = list(conn.execute(query.where(stories.c.id > after).order_by(stories.c.id.asc())
                                      .limit(length + 1)))
