@@ -56,13 +56,16 @@ def fill(url: str, count: int, seed: int = 1) -> tuple[str, list[str]]:
 
     def flush() -> None:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # stories and posts point at each other: checks off to fill
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
             for table in (stories, posts, post_urls, captures, media, post_media):
                 if rows[table.name]:
                     conn.execute(table.insert(), rows[table.name])
                     rows[table.name].clear()
 
-    with engine.begin() as conn:  # stories.post_id and posts.story_id point at each other
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF") if engine.dialect.name == "sqlite" else None
+    if engine.dialect.name == "sqlite":  # (the pool's one connection keeps it)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     for story_id in range(1, count + 1):
         when = START + timedelta(minutes=5 * story_id)
         # The rare source has few stories: its filter is the other path of web/queries.py.
@@ -108,6 +111,8 @@ def fill(url: str, count: int, seed: int = 1) -> tuple[str, list[str]]:
                 started = START + timedelta(hours=run)
                 conn.execute(source_runs.insert().values(source=name, started_at=started, finished_at=started,
                                                          status="ok", items=run, errors=0, details="{}"))
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE")  # what autovacuum does soon after a load: plans need statistics
     store.close()
     copied = next(k for i, k in enumerate(keys, 1) if i % 3 == 0 and i > count // 2)
     return copied, keys
