@@ -108,6 +108,14 @@ def test_the_list_shows_the_demo_stories(crawl: Crawl, site: str, visit: Visit, 
         assert page.locator("html").get_attribute("lang") == "zh-CN"
         pictures = loaded_pictures(page, "li.story img.lead")
         assert pictures and all(p["width"] > 0 and str(p["src"]).startswith(site + "/media/") for p in pictures)
+        # Shorter pages: "更早的故事" brings the next one in place (htmx), and so on to the oldest story.
+        page.goto(site + "/?n=5")
+        for shown_before in range(5, len(titles), 5):
+            assert page.locator("li.story").count() == shown_before
+            page.click("li.more a")
+            page.locator("li.story").nth(shown_before).wait_for()  # (the CSP forbids wait_for_function's eval)
+        assert set(page.locator("li.story a.title").all_inner_texts()) == titles
+        assert page.locator("li.more").count() == 0 and page.url == site + "/?n=5"
         # A filter narrows it: the ZAKER feed's stories only.
         page.select_option("select[name=source]", "zaker-news")
         page.click("form.filters button")
@@ -175,6 +183,8 @@ def test_the_sources_page_shows_the_blocked_zaker_channel(site: str, visit: Visi
         assert "WAF" in row.inner_text() or "safeline" in row.inner_text().lower()
         assert page.locator("table.health tbody tr").count() >= 10
         assert page.locator("details#runs-zaker-blocked tbody tr").count() >= 1
+        # htmx (the table's refresh) loaded under the pages' policy, which allows our own scripts only.
+        assert page.evaluate("typeof htmx.process") == "function"
         assert not visit.foreign(site) and not visit.problems, (visit.foreign(site), visit.problems)
 
 

@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 HEALTH_MAX_AGE = 10.0  # seconds the sources page may show a health document before it is made anew
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")  # the archive's readers and most of its sources are in China
-PAGE_LENGTH = 30
+PAGE_LENGTH = 30  # stories per page; ?n= asks for 5 to 100
 ROLE_NAMES = {"original": "原文", "aggregator": "聚合平台", "repost": "转载"}
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.DOTALL)
 
@@ -151,6 +151,10 @@ class Pages:
                 since, until = start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
             except ValueError:
                 errors.append(f"日期应为 YYYY-MM-DD：{day}")
+        length = PAGE_LENGTH
+        if (wanted := params.get("n", "")).isdigit():
+            length = min(max(int(wanted), 5), 100)
+            filters["n"] = str(length)
         cursors = {}
         for name in ("before", "after"):
             if (value := params.get(name)) is not None:
@@ -160,7 +164,7 @@ class Pages:
         if store is None:
             page = None
         else:
-            page = story_page(store.engine, length=PAGE_LENGTH, sources=sources, since=since, until=until,
+            page = story_page(store.engine, length=length, sources=sources, since=since, until=until,
                               **cursors)
         known_sources = self._cached("feed_sources", 60, store.feed_sources) if store is not None else []
         values = {
