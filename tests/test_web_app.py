@@ -19,6 +19,7 @@ from crawler.archive.snapshots import timestamp14
 from crawler.cli import main
 from crawler.config import load_config
 from tests.conftest import Crawl
+from web.diffs import text_diff
 from web.opml import import_opml
 from web.queries import story_page
 from web.replay import SnapshotRewriter
@@ -244,3 +245,15 @@ def test_import_opml_adds_new_feeds_with_folders_as_categories(tmp_path: Path, c
     # Again: everything is known by now, nothing is added.
     assert main(["import-opml", str(opml), "--config", str(config)]) == 0
     assert config.read_text("utf-8") == written
+
+
+def test_a_copy_is_diffed_character_by_character() -> None:
+    line = "县域职校开出无人机植保班。学生农忙时节下田实训，"
+    original = line * 3 + "记者张三报道。"
+    copy = line.replace("田", "地") + line * 2 + "来源：快讯网"
+    diff = text_diff(original, copy)
+    assert not diff.same and "<del>田</del><ins>地</ins>" in diff.html
+    assert "<ins>来源：快讯网</ins>" in diff.html and "<del>记者张三报道。</del>" in diff.html
+    assert diff.inserted == 1 + len("来源：快讯网") and diff.deleted == 1 + len("记者张三报道。")
+    assert text_diff(original, original).same
+    assert str(text_diff("<b>", "<i>").html) == "&lt;<del>b</del><ins>i</ins>&gt;"  # text, never markup

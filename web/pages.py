@@ -33,7 +33,7 @@ from crawler.content.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from crawler.index import PostUrl
 from exporters.atom import category_levels
 from web.context import WebContext, snapshot_target
-from web.diffs import text_diff
+from web.diffs import TextDiff, text_diff
 from web.opml import FeedLink, feeds_opml
 from web.queries import media_paths, story_id_by_key, story_page
 
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 HEALTH_MAX_AGE = 10.0  # seconds the sources page may show a health document before it is made anew
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")  # the archive's readers and most of its sources are in China
+DIFF_BUDGET = 0.5  # seconds of diffing per story page; copies past it say so instead of a diff
 PAGE_LENGTH = 30  # stories per page; ?n= asks for 5 to 100
 ROLE_NAMES = {"original": "原文", "aggregator": "聚合平台", "repost": "转载"}
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.DOTALL)
@@ -204,8 +205,11 @@ class Pages:
                     seen=min(s.first_seen for s in sightings), published=post.published, post_id=post.id,
                     is_representative=post.id == representative.id,
                     snapshot=_replay_path(timestamp14(ref["captured_at"]), ref["url"]) if ref else None))
-        diffs = {post.id: text_diff(representative.text, post.text) for post in story.posts
-                 if post.id != representative.id}
+        diffs: dict[int, TextDiff] = {}
+        deadline = time.monotonic() + DIFF_BUDGET
+        for post in story.posts:
+            if post.id != representative.id and time.monotonic() < deadline:
+                diffs[post.id] = text_diff(representative.text, post.text)
         pictures = media_paths(store.engine, [representative.id]).get(representative.id, [])
         return self.render("story.html", {
             "title": representative.title, "story": story, "copies": copies, "diffs": diffs,
