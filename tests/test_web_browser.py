@@ -172,6 +172,11 @@ def test_a_snapshot_replays_with_its_archived_pictures(crawl: Crawl, site: str, 
         # Nothing left loopback, nor even our origin: the demo web's live hosts were never asked.
         assert not visit.foreign(site), visit.foreign(site)
         assert any("/web/" in url for url in visit.requests)
+        # A feed entry's snapshot link opens the same page on its own, sandboxed by its policy alone.
+        page.goto(f"{site}/web/{timestamp14(ref['captured_at'])}/{post.url}")
+        alone = loaded_pictures(page, "img[src]")
+        assert [p["width"] for p in alone] == [p["width"] for p in pictures]
+        assert not visit.foreign(site), visit.foreign(site)
 
 
 def test_the_sources_page_shows_the_blocked_zaker_channel(site: str, visit: Visit, tmp_path: Path) -> None:
