@@ -531,6 +531,21 @@ def cmd_same_story(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_opml(args: argparse.Namespace) -> int:
+    from web.opml import import_opml
+
+    target = Path(args.config or "feedarchiver.toml")
+    existing = target.read_text("utf-8") if target.exists() else ""
+    result = import_opml(Path(args.file).read_bytes(), existing)
+    if args.dry_run:
+        print(result.toml, end="")
+    elif result.added:
+        target.write_text(result.toml, encoding="utf-8")
+    print(f"{len(result.added)} feeds added to {target}{' (dry run: nothing written)' if args.dry_run else ''}, "
+          f"{len(result.duplicates)} already there", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feedarchiver", description=__doc__)
     parser.add_argument("--version", action="version", version=f"feedarchiver {__version__}")
@@ -628,6 +643,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: story_threshold of the config, 0.5)")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
     p.add_argument("--timezone", default="Asia/Shanghai", help="zone for naive dates (default Asia/Shanghai)")
+
+    p = add("import-opml", cmd_import_opml, "add a reader's OPML subscriptions to a TOML file as feed sources "
+                                            "(folders become categories; feeds already there are kept)")
+    p.add_argument("file", metavar="FILE", help="the OPML file a feed reader exported")
+    p.add_argument("--config", help="the TOML file to add them to (default ./feedarchiver.toml)")
+    p.add_argument("--dry-run", action="store_true", help="print the resulting TOML instead of writing it")
     return parser
 
 

@@ -42,14 +42,18 @@ if command -v redis-server >/dev/null 2>&1 && ! (redis-cli -h 127.0.0.1 ping >/d
         --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
 fi
 
-# Chromium for the browser sources: scrapy-playwright drives Debian's build (Playwright's own browser
-# download cannot work without internet). The tests never skip it.
-if ! command -v chromium >/dev/null 2>&1; then
+# Chromium for the browser sources and the web app's tests: scrapy-playwright and Playwright drive
+# Debian's build (Playwright's own browser download cannot work without internet), with CJK fonts so
+# Chinese pages render as readers see them. The tests never skip it.
+browser_missing=()
+command -v chromium >/dev/null 2>&1 || browser_missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || browser_missing+=(fonts-noto-cjk)
+if [ ${#browser_missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${browser_missing[@]}" >/dev/null
     else
-        echo "deploy/test.sh: chromium is missing; install it (apt-get install chromium)" >&2
+        echo "deploy/test.sh: please install: ${browser_missing[*]} (apt-get install ${browser_missing[*]})" >&2
         exit 1
     fi
 fi

@@ -109,7 +109,7 @@ class Daemon:
             if serve is not None:
                 from web.server import make_server
 
-                self._server = make_server(self.data_dir, serve[0], serve[1], health=self.health)
+                self._server = make_server(self.data_dir, serve[0], serve[1], health=self.health, app=self.app)
                 self._server_thread = threading.Thread(target=self._server.serve_forever, name="daemon-http",
                                                        daemon=True)
                 self._server_thread.start()

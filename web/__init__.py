@@ -1,1 +1,2 @@
-"""Everything HTTP: the published feeds, media, snapshots and /health (feedarchiver serve)."""
+"""Everything HTTP: one Starlette app on uvicorn for `serve`, `daemon --port` and `demo` — the pages,
+the published feeds and media, snapshots that replay from the archive, /health, OPML."""

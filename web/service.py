@@ -4,43 +4,23 @@ index and the daemon's job store, snapshots from the WARCs (crawler/archive/snap
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from crawler.config import AppConfig, Workspace
-from web.server import make_server
+from crawler.config import AppConfig
+from web.context import snapshot_provider
+from web.server import WebServer, make_server
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["health_provider", "published_server", "snapshot_provider"]
 
-def published_server(data: Path, host: str, port: int, app: AppConfig | None = None) -> ThreadingHTTPServer:
-    """DATA/feeds and DATA/media; with a configuration, /health and /web/TIMESTAMP/URL too."""
+
+def published_server(data: Path, host: str, port: int, app: AppConfig | None = None) -> WebServer:
+    """DATA/feeds, DATA/media and the pages; with a configuration, /health and /web/TIMESTAMP/URL too."""
     return make_server(data, host, port, health=health_provider(app, data) if app is not None else None,
-                       snapshots=snapshot_provider(app, data) if app is not None else None,
-                       search=search_provider(app, data) if app is not None else None)
-
-
-def search_provider(app: AppConfig, data: Path) -> Callable[[dict[str, list[str]]], tuple[int, dict[str, Any]]]:
-    """/api/search of `serve`: one index store, opened at the first request, shared by the server's threads."""
-    from crawler.index import SqlIndexStore
-    from web.search import api
-
-    lock = threading.Lock()
-    opened: list[SqlIndexStore] = []
-
-    def answer(params: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
-        with lock:
-            if not opened:
-                workspace = Workspace(app, data)
-                if not workspace.has_index:
-                    return 404, {"error": "nothing archived yet"}
-                opened.append(SqlIndexStore(workspace.index_url))
-        return api(opened[0], params)
-
-    return answer
+                       snapshots=snapshot_provider(app, data) if app is not None else None, app=app)
 
 
 def health_provider(app: AppConfig, data: Path) -> Callable[[], dict[str, Any]]:
@@ -59,28 +39,3 @@ def health_provider(app: AppConfig, data: Path) -> Callable[[], dict[str, Any]]:
                 store.close()
 
     return report
-
-
-def snapshot_provider(app: AppConfig, data: Path) -> Callable[[str, str], Any]:
-    """/web/TIMESTAMP/URL of `serve`: one index store, opened at the first request and shared by the
-    server's threads (an SQLAlchemy engine is thread-safe); WARCs from DATA/warc, else archive storage."""
-    from crawler.archive.snapshots import Snapshot, SnapshotFinder, SnapshotNotFound
-    from crawler.index import SqlIndexStore
-    from crawler.storage.objects import open_store
-
-    lock = threading.Lock()
-    finder: list[SnapshotFinder] = []
-
-    def find(timestamp: str, url: str) -> Snapshot:
-        with lock:
-            if not finder:
-                workspace = Workspace(app, data)
-                if not workspace.has_index:
-                    raise SnapshotNotFound("nothing archived yet")
-                store = SqlIndexStore(workspace.index_url)
-                storage = (open_store(app.settings.archive_url, endpoint_url=app.settings.s3_endpoint_url)
-                           if app.settings.archive_url else None)
-                finder.append(SnapshotFinder(data / "warc", store, storage))
-        return finder[0].find(timestamp, url)
-
-    return find
