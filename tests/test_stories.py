@@ -8,13 +8,14 @@ import json
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import opencc
 import pytest
 from sqlalchemy import Column, MetaData, Table, create_engine, event, select
 
@@ -24,6 +25,7 @@ from crawler.index import SqlIndexStore
 from crawler.index.sql import posts, site_lines
 from crawler.index.stories import TEMPLATE_STORIES
 from crawler.items import PostItem
+from crawler.neardup import line_key
 from crawler.text import content_hash
 from tests.conftest import ROOT, Crawl, bare
 from tests.test_neardup import (
@@ -261,6 +263,131 @@ def test_an_index_from_before_story_clusters_is_clustered_keeping_entry_ids(inde
         assert all(p.story_key for p in store.posts())
         # Revisions were added and every migrated story carries one, so the next export renders it.
         assert {h.key for h in store.story_heads() if h.revision > 0} == {"k-copy", "k-other"}
+
+
+# -- scripts and excerpts -----------------------------------------------------------------------------------
+
+
+def _taiwan(text: str) -> str:
+    return str(opencc.OpenCC("s2twp").convert(text))
+
+
+def _lead(page: str, share: float) -> str:
+    """The first share of a page's text, cut at the next sentence end, as an aggregator's excerpt."""
+    text = text_of(page)
+    return text[:text.find("。", int(len(text) * share)) + 1]
+
+
+def _followup(page: str) -> str:
+    """Another story that repeats the page's lead paragraph, then goes on with text of its own."""
+    own = [*text_of(OTHER_BATTERY).splitlines()[1:6], *text_of(OTHER_NIGHT_SCHOOL).splitlines()[2:5]]
+    return "\n".join([text_of(page).splitlines()[1], *own])
+
+
+def test_a_traditional_copy_is_the_same_post_and_keeps_its_own_text(index_url: str) -> None:
+    taiwan = _taiwan(text_of(ORIGINAL))
+    with open_store(index_url) as store:
+        first = store.upsert_post(item("http://tw.example/1", taiwan))
+        copy = store.upsert_post(item("http://qutoutiao.example/2", text_of(ORIGINAL)))
+        assert (copy.outcome, copy.post_id, copy.story_id) == ("duplicate", first.post_id, first.story_id)
+        (post,) = store.posts()
+        assert post.text == taiwan  # the text shown and republished is what its source wrote
+        # An edited copy in Hong Kong script is a near-duplicate of it, in the same story.
+        edited = str(opencc.OpenCC("s2hk").convert(text_of(EDITED_COPY)))
+        near = store.upsert_post(item("http://hk.example/3", edited))
+        assert (near.outcome, near.story_outcome, near.story_id) == ("new", "joined", first.story_id)
+
+
+@pytest.mark.parametrize("excerpt_first", [True, False], ids=["excerpt-first", "original-first"])
+@pytest.mark.parametrize("script", [str, _taiwan], ids=["simplified", "taiwan"])
+def test_an_excerpt_joins_its_story_and_a_followup_does_not(index_url: str, excerpt_first: bool,
+                                                             script: Callable[[str], str]) -> None:
+    lead = text_of(ORIGINAL).splitlines()[1]  # the lead paragraph alone: 133 characters
+    excerpts = [script(lead) + "\n阅读全文", script(_lead(ORIGINAL, 0.4))]
+    with open_store(index_url) as store:
+        if excerpt_first:
+            founded = store.upsert_post(item("http://agg.example/excerpt", excerpts[0]))
+            store.upsert_post(item("http://cyol.example/original", text_of(ORIGINAL), role="original"))
+            # The original only holds the excerpt; its next copy shows the two are one story.
+            store.upsert_post(item("http://kuaixun.example/copy", text_of(EDITED_COPY)))
+        else:
+            founded = store.upsert_post(item("http://cyol.example/original", text_of(ORIGINAL), role="original"))
+            joined = store.upsert_post(item("http://agg.example/excerpt", excerpts[0]))
+            assert (joined.story_outcome, joined.story_id) == ("joined", founded.story_id)
+        longer = store.upsert_post(item("http://agg2.example/excerpt", excerpts[1]))
+        followup = store.upsert_post(item("http://other.example/followup", script(_followup(ORIGINAL))))
+        assert followup.story_outcome == "new"
+        stories = {s.key: s for s in store.stories()}
+        story = next(s for s in stories.values() if any(p.id == founded.post_id for p in s.posts))
+        assert len(story.posts) == (4 if excerpt_first else 3) and longer.story_id == founded.story_id
+        assert story.representative.alternate == "http://cyol.example/original"
+        assert len(stories) == 2  # the follow-up is a story of its own
+
+
+@pytest.mark.parametrize("script", [str, _taiwan], ids=["simplified", "taiwan"])
+def test_a_roundup_of_leads_is_a_story_of_its_own(index_url: str, script: Callable[[str], str]) -> None:
+    pages = (ORIGINAL, BATTERY, OTHER_NIGHT_SCHOOL)
+    with open_store(index_url) as store:
+        founded = [store.upsert_post(item(f"http://s{n}.example/x", text_of(page))).story_id
+                   for n, page in enumerate(pages)]
+        leads = [next(line for line in text_of(page).splitlines() if len(line) >= 60) for page in pages]
+        for n, lead in enumerate(leads):  # each story's excerpt, the lead alone: they join their stories
+            assert store.upsert_post(item(f"http://agg.example/{n}", script(lead))).story_id == founded[n]
+        roundup = store.upsert_post(item("http://digest.example/1", script("\n".join(leads))))
+        assert roundup.story_outcome == "new" and store.count_stories() == 4
+        # A copy of an original after the round-up still finds its story, and only that one.
+        copy = store.upsert_post(item("http://kuaixun.example/copy", text_of(EDITED_COPY)))
+        assert (copy.story_outcome, copy.story_id) == ("joined", founded[0])
+
+
+def test_resign_all_refolds_an_index_written_without_folding(index_url: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.text
+    from crawler.index.sql import post_bands, post_signatures
+    from crawler.index.stories import resign_all
+    from crawler.neardup import MinHasher, opening_shingles, shingles
+    from crawler.text import normalise_lines
+
+    original, taiwan = text_of(ORIGINAL), _taiwan(text_of(ORIGINAL))
+    template = "本網訊｜關注本網公眾號，每天早中晚三次推送全國熱點資訊"  # a Taiwan site's template line
+    monkeypatch.setattr(crawler.text, "fold_script", lambda text: text)  # as the index was written
+    with open_store(index_url) as store:
+        store.upsert_post(item("http://cyol.example/1", original, role="original"))
+        unfolded_hash = content_hash(taiwan)
+        store.upsert_post(item("http://tw.example/2", taiwan))
+        for n, page in enumerate((BATTERY, OTHER_BATTERY, SNOW)):
+            store.upsert_post(item(f"http://tw.example/t{n}", "\n".join([template, _taiwan(text_of(page))])))
+        assert store.count_stories() == 5  # unfolded, the Taiwan copy is a story of its own
+    monkeypatch.undo()
+
+    with open_store(index_url) as store:
+        with store.engine.begin() as conn:
+            assert resign_all(conn, batch=2) == 5
+        with store.engine.connect() as conn:
+            by_url = {row.url: row for row in conn.execute(select(posts))}
+            signatures = {row.post_id: row for row in conn.execute(select(post_signatures))}
+            bands = {(row.post_id, row.bucket) for row in conn.execute(select(post_bands))}
+            learnt = conn.execute(select(site_lines.c.stories).where(
+                site_lines.c.site == "tw.example",
+                site_lines.c.line_key == line_key(normalise_lines(template)[0]))).scalar()
+        orig, copy = by_url["http://cyol.example/1"], by_url["http://tw.example/2"]
+        # The hashes are the folded ones; the Traditional copy folds to its original's, which that
+        # post keeps: the copy keeps its old hash, and its text, key and story, untouched.
+        assert orig.content_hash == content_hash(original)
+        assert copy.content_hash == unfolded_hash and copy.text == taiwan and copy.key == unfolded_hash[:20]
+        assert copy.story_id != orig.story_id
+        # Signatures and buckets, whole text and opening, are those of the folded text.
+        hasher = MinHasher()
+        lines = normalise_lines(original)
+        expected = hasher.signature(shingles(lines))
+        for post in (orig, copy):
+            assert MinHasher.from_bytes(signatures[post.id].signature).tolist() == expected.tolist()
+            assert {bucket for post_id, bucket in bands if post_id == post.id} == {
+                *hasher.buckets(expected), *hasher.opening_buckets(hasher.signature(opening_shingles(lines)))}
+        assert learnt == 3  # the template line, counted again under its folded key
+        # A new copy in either script now finds both and bridges them into one story.
+        bridge = store.upsert_post(item("http://kuaixun.example/3", text_of(EDITED_COPY)))
+        assert bridge.story_outcome == "merged" and bridge.story_id == min(orig.story_id, copy.story_id)
 
 
 # -- after a real crawl of the demo web ------------------------------------------------------------------
