@@ -204,40 +204,68 @@ def test_stories_hold_across_processes(index_url: str) -> None:
         assert (joined.story_outcome, joined.story_id) == ("joined", int(other.stdout))
 
 
+def _recorded_selects(store: SqlIndexStore, upserts: list[PostItem]) -> list[tuple[str, Any]]:
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and not many:
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        for upsert in upserts:
+            store.upsert_post(upsert)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    return statements
+
+
+def _assert_no_scans(store: SqlIndexStore, statements: list[tuple[str, Any]]) -> None:
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for statement, parameters in statements:
+            if store.engine.dialect.name == "sqlite":
+                cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                plan = [row[-1] for row in cursor.fetchall()]
+                scans = [line for line in plan if line.startswith("SCAN") and "CONSTANT ROW" not in line]
+            else:
+                cursor.execute("SET enable_seqscan = off")  # so a usable index is always chosen
+                cursor.execute("EXPLAIN " + statement, parameters)
+                plan = [row[0] for row in cursor.fetchall()]
+                index_scans = sum(1 for line in plan if "Index Scan" in line or "Index Only Scan" in line)
+                # A full-index walk (no condition) is a scan too.
+                scans = [line for line in plan if "Seq Scan" in line]
+                if index_scans > sum(1 for line in plan if "Index Cond" in line):
+                    scans.append("an index scanned without a condition")
+            assert not scans, (statement, plan)
+    finally:
+        raw.close()
+
+
 def test_lookups_search_indexes_and_never_scan_all_posts(index_url: str) -> None:
     with open_store(index_url) as store:
         for n, page in enumerate((ORIGINAL, SNOW, MARATHON, BATTERY)):
             store.upsert_post(item(f"http://s{n}.example/{n}", text_of(page)))
-        statements: list[tuple[str, Any]] = []
-
-        def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-            if statement.lstrip().upper().startswith("SELECT") and not many:
-                statements.append((statement, parameters))
-
-        event.listen(store.engine, "before_cursor_execute", record)
-        store.upsert_post(item("http://kuaixun.example/x", text_of(EDITED_COPY)))
-        event.remove(store.engine, "before_cursor_execute", record)
+        statements = _recorded_selects(store, [item("http://kuaixun.example/x", text_of(EDITED_COPY))])
         assert any("post_bands" in s for s, _ in statements)
-        raw = store.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            for statement, parameters in statements:
-                if store.engine.dialect.name == "sqlite":
-                    cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-                    plan = [row[-1] for row in cursor.fetchall()]
-                    scans = [line for line in plan if line.startswith("SCAN") and "CONSTANT ROW" not in line]
-                else:
-                    cursor.execute("SET enable_seqscan = off")  # so a usable index is always chosen
-                    cursor.execute("EXPLAIN " + statement, parameters)
-                    plan = [row[0] for row in cursor.fetchall()]
-                    index_scans = sum(1 for line in plan if "Index Scan" in line or "Index Only Scan" in line)
-                    # A full-index walk (no condition) is a scan too.
-                    scans = [line for line in plan if "Seq Scan" in line]
-                    if index_scans > sum(1 for line in plan if "Index Cond" in line):
-                        scans.append("an index scanned without a condition")
-                assert not scans, (statement, plan)
-        finally:
-            raw.close()
+        _assert_no_scans(store, statements)
+
+
+def test_excerpt_and_bridging_lookups_never_scan_all_posts(index_url: str) -> None:
+    lead = text_of(ORIGINAL).splitlines()[1]
+    with open_store(index_url) as store:
+        for n, page in enumerate((SNOW, MARATHON, BATTERY)):
+            store.upsert_post(item(f"http://s{n}.example/{n}", text_of(page)))
+        store.upsert_post(item("http://agg.example/excerpt", lead))
+        store.upsert_post(item("http://cyol.example/original", text_of(ORIGINAL)))  # holds the excerpt
+        # An excerpt held by a story; a copy that holds the excerpt's story and merges it (the longest
+        # post of each story is looked up).
+        statements = _recorded_selects(store, [item("http://agg2.example/excerpt", _taiwan(_lead(ORIGINAL, 0.4))),
+                                               item("http://kuaixun.example/copy", text_of(EDITED_COPY))])
+        assert any("ORDER BY post_signatures.shingles DESC" in s for s, _ in statements)
+        assert store.count_stories() == 4
+        _assert_no_scans(store, statements)
 
 
 def test_an_index_from_before_story_clusters_is_clustered_keeping_entry_ids(index_url: str) -> None:
@@ -486,6 +514,15 @@ def test_same_story_command(demo_web: DemoWeb, tmp_path: Path, capsys: pytest.Ca
     result = json.loads(capsys.readouterr().out)
     assert result["same"] is True and result["threshold"] == 0.5
     assert 0.5 <= result["similarity"] <= 1 and result["a"]["title"] == same.title
+
+    assert result["containment"] == max(result["a_in_b"], result["b_in_a"]) and result["excerpt"] is False
+
+    taiwan = tmp_path / "taiwan.html"  # the original as a Taiwan portal re-publishes it
+    taiwan.write_text(_taiwan(Path(original).read_text(encoding="utf-8")), encoding="utf-8")
+    assert main(["same-story", original, str(taiwan)]) == 0
+    folded = json.loads(capsys.readouterr().out)
+    assert folded["same"] is True and folded["similarity"] == folded["a_in_b"] == folded["b_in_a"] == 1.0
+    assert folded["similarity_unfolded"] < 0.5  # what it would be without folding the script
 
     assert main(["same-story", snow, marathon]) == 0  # two briefs on one template
     result = json.loads(capsys.readouterr().out)
