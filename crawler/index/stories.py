@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 ESTIMATE_MARGIN = 0.15  # a candidate is checked exactly when its estimated score is this close to the threshold
 MAX_EXACT_CHECKS = 20  # exact checks per post, best estimates first (a hot story can have hundreds of copies)
 TEMPLATE_STORIES = 3  # a site's line used by this many stories is template
+BRIDGE_MARGIN = 0.1  # a post merges a further story into the one it joins from this much above the threshold
 
 
 def site_of(url: str) -> str:
@@ -223,14 +224,15 @@ class StoryClusterer:
         """The stories the post goes into: the first is joined, any others merge into it.
 
         Copies bridge: a post that is a copy of posts in two stories shows they are one (a head and a
-        tail of one text, stored first). Only when it is also the same story as each one's longest
-        post, though: a short post can be a copy of an excerpt that another story holds (a follow-up
-        or a round-up repeats the paragraph an excerpt is), and then says nothing about that story.
-        A story whose posts this one only holds merges with its copies' story so too: it is an
-        excerpt of the story that came first; holding posts of several stories so, it merges them
-        when their longest posts are the same story too (excerpts of one text, of several lengths),
-        else it is a round-up's copy and merges none of them. Holding is no reason to join a story on its own: a
-        follow-up holds the paragraph an excerpt is as wholly as the original does.
+        tail of one text, stored first). Only when it is also clearly (``BRIDGE_MARGIN``) the same
+        story as each further one's longest post, though: a short post can be a copy of an excerpt
+        that another story holds (a follow-up or a round-up repeats the paragraph an excerpt is), and
+        then says nothing about that story. A story whose posts this one only holds merges with its
+        copies' story so too: it is an excerpt of the story that came first; holding posts of several
+        stories so, it merges them when their longest posts are the same story too (excerpts of one
+        text, of several lengths), else it is a round-up's copy and merges none of them. Holding is
+        no reason to join a story on its own: a follow-up holds the paragraph an excerpt is as wholly
+        as the original does.
 
         An excerpt does not bridge: being held by two texts says only that both hold its lines, so it
         joins the story that holds it best, and most often (unless it is a better copy of another).
@@ -254,16 +256,17 @@ class StoryClusterer:
         if len(copies) == 1 and not holds:
             return list(copies)
         if copies:
+            joined = max(copies, key=lambda story_id: (copies[story_id], -story_id))
             longest = {story_id: self._longest(conn, post_id, story_id) for story_id in sorted({*copies, *holds})}
             own = (prepared.site, prepared.lines)
-            agreeing = {story_id for story_id, other in longest.items()
-                        if other is not None and self._same(conn, own, other, prepared.template)}
+            # Merging stories takes more than joining one: a clear match with each one's longest post.
+            agreeing = {story_id for story_id, other in longest.items() if other is not None and self._score(
+                conn, own, other, prepared.template) >= self.threshold + BRIDGE_MARGIN}
             held = [longest[story_id] for story_id in sorted(agreeing & holds)]
-            if any(not self._same(conn, a, b) for i, a in enumerate(held) for b in held[i + 1:] if a and b):
+            if any(self._score(conn, a, b) < self.threshold for i, a in enumerate(held) for b in held[i + 1:]
+                   if a and b):
                 agreeing -= holds  # the stories it holds are not one another's: a round-up's
-            if not agreeing & set(copies):
-                return [max(copies, key=lambda story_id: (copies[story_id], -story_id))]
-            return sorted(agreeing)
+            return sorted({joined, *agreeing})
         return []
 
     def _longest(self, conn: Connection, post_id: int, story_id: int) -> tuple[str, list[str]] | None:
@@ -274,13 +277,13 @@ class StoryClusterer:
             .order_by(post_signatures.c.shingles.desc(), posts.c.id).limit(1)).first()
         return None if longest is None else (site_of(longest.url), normalise_lines(longest.text))
 
-    def _same(self, conn: Connection, a: tuple[str, list[str]], b: tuple[str, list[str]],
-              template: set[str] | None = None) -> bool:
-        """The exact check of two (site, normalised lines), each site's known template left out."""
+    def _score(self, conn: Connection, a: tuple[str, list[str]], b: tuple[str, list[str]],
+               template: set[str] | None = None) -> float:
+        """The exact score of two (site, normalised lines), each site's known template left out."""
         (site_a, lines_a), (site_b, lines_b) = a, b
         known = (template if template is not None else self._template(conn, site_a, lines_a))
         known = known | self._template(conn, site_b, lines_b)
-        return similarity(lines_a, lines_b, same_site=site_a == site_b, template=known).same(self.threshold)
+        return similarity(lines_a, lines_b, same_site=site_a == site_b, template=known).score
 
     def _merge(self, conn: Connection, into: int, others: list[int]) -> None:
         logger.info("Merging stories %s into story %d: a post matches all of them", others, into)
