@@ -515,13 +515,23 @@ def cmd_same_story(args: argparse.Namespace) -> int:
     a = _extract(args.file_a, args.url_a, args.timezone)
     b = _extract(args.file_b, args.url_b, args.timezone)
     same_site = _site(a) is not None and _site(a) == _site(b)
-    result = similarity(normalise_lines(a.text), normalise_lines(b.text), same_site=same_site)
+    lines_a, lines_b = normalise_lines(a.text), normalise_lines(b.text)
+    result = similarity(lines_a, lines_b, same_site=same_site)
+    unfolded = similarity(normalise_lines(a.text, fold=False), normalise_lines(b.text, fold=False),
+                          same_site=same_site)
     print(json.dumps({
         "same": result.same(threshold),
+        # Compared as the crawler compares: Traditional script and vocabulary folded to Simplified.
         "similarity": round(result.score, 4),
         "threshold": threshold,
         "jaccard": round(result.jaccard, 4),
         "containment": round(result.containment, 4),
+        # How much of each text the other holds: an excerpt is (nearly) all in its original.
+        "a_in_b": round(result.a_in_b, 4),
+        "b_in_a": round(result.b_in_a, 4),
+        "resemblance": round(result.resemblance, 4),
+        "excerpt": result.excerpt(threshold),
+        "similarity_unfolded": round(unfolded.score, 4),
         "same_site": same_site,
         # Two pages of one site scored on the lines they do not share (the rest may be its template).
         "own_text_only": result.own_text,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
+import opencc
 import pytest
 from datasketch import MinHash
 
 from crawler.content.extract import extract_article
 from crawler.content.neardup import (
     DEFAULT_THRESHOLD,
+    OPENING_BANDS,
     MinHasher,
+    opening_shingles,
     shingles,
     similarity,
     template_candidates,
@@ -93,11 +97,78 @@ def test_a_shared_template_does_not_make_two_briefs_one_story() -> None:
     assert similarity(heavy_a, [*heavy_a[:3], heavy_a[4]], same_site=True).same(DEFAULT_THRESHOLD)
 
 
-def test_an_excerpt_is_not_the_story() -> None:
-    whole = lines_of(ORIGINAL)
-    lead = whole[:2]  # byline and first paragraph: wholly contained, a fifth of the text
-    result = similarity(whole, lead)
-    assert result.containment == 1.0 and not result.same(DEFAULT_THRESHOLD)
+def _taiwan(text: str) -> str:
+    return str(opencc.OpenCC("s2twp").convert(text))
+
+
+def _hong_kong(text: str) -> str:
+    return str(opencc.OpenCC("s2hk").convert(text))
+
+
+def _excerpt(text: str, share: float) -> str:
+    """The first share of the text, cut at the next sentence end, as an aggregator shows it."""
+    cut = text.find("。", int(len(text) * share))
+    return text[:cut + 1]
+
+
+def _own_text() -> str:
+    """Paragraphs of other stories, as a follow-up's own text."""
+    return "\n".join([*text_of(BATTERY).splitlines()[1:3], *text_of(OTHER_NIGHT_SCHOOL).splitlines()[2:5]])
+
+
+@pytest.mark.parametrize("script", [str, _taiwan, _hong_kong], ids=["simplified", "taiwan", "hongkong"])
+def test_a_traditional_copy_has_the_shingles_and_signature_of_its_original(script: Callable[[str], str]) -> None:
+    original = text_of(ORIGINAL)
+    copy = script(original)
+    assert np.array_equal(shingles(normalise_lines(copy)), shingles(lines_of(ORIGINAL)))
+    assert similarity(lines_of(ORIGINAL), normalise_lines(copy)).score == 1.0
+    if script is not str:  # what folding does: unfolded, the two scripts hardly share a shingle
+        unfolded = similarity(normalise_lines(original, fold=False), normalise_lines(copy, fold=False))
+        assert unfolded.score < 0.5, unfolded
+
+
+@pytest.mark.parametrize("script", [str, _taiwan], ids=["simplified", "taiwan"])
+@pytest.mark.parametrize("share", [0.0, 0.2, 0.4, 0.5])
+def test_an_excerpt_is_the_story_however_short(share: float, script: Callable[[str], str]) -> None:
+    whole = text_of(ORIGINAL)
+    # share 0: the lead paragraph alone (133 characters), without the byline.
+    lead = whole.splitlines()[1] if share == 0 else _excerpt(whole, share)
+    for excerpt in (script(lead), script(lead + "\n阅读全文")):
+        result = similarity(lines_of(ORIGINAL), normalise_lines(excerpt))
+        assert result.same(DEFAULT_THRESHOLD) and result.excerpt(DEFAULT_THRESHOLD), result
+        assert result.b_in_a == result.containment == 1.0 and result.a_in_b < 0.6
+        if share <= 0.2:
+            assert result.resemblance < DEFAULT_THRESHOLD  # as a copy it would not be the story
+    # Either way round, and the Traditional original of a Simplified excerpt too.
+    swapped = similarity(normalise_lines(script(lead)), normalise_lines(_taiwan(whole)))
+    assert swapped.same(DEFAULT_THRESHOLD) and swapped.shorter == "a" and swapped.a_in_b == 1.0
+
+
+@pytest.mark.parametrize("script", [str, _taiwan], ids=["simplified", "taiwan"])
+def test_a_text_that_shares_only_its_opening_is_another_story(script: Callable[[str], str]) -> None:
+    whole = text_of(ORIGINAL).splitlines()
+    own = _own_text()
+    # A follow-up that repeats the lead paragraph (its opening, or one paragraph in the middle), then
+    # its own text; and a round-up of three stories' leads.
+    followups = ["\n".join([whole[1], own]), "\n".join([own.splitlines()[0], whole[3], *own.splitlines()[1:]])]
+    roundup = "\n".join([whole[1], text_of(BATTERY).splitlines()[0], text_of(NIGHT_SCHOOL).splitlines()[1]])
+    for other in (*followups, roundup):
+        result = similarity(lines_of(ORIGINAL), normalise_lines(script(other)))
+        assert not result.same(DEFAULT_THRESHOLD), result
+        assert min(result.a_in_b, result.b_in_a) > 0.1 and max(result.a_in_b, result.b_in_a) < 0.6
+    # A line shorter than an excerpt can be (a byline, a caption) is held but tells nothing.
+    caption = similarity(lines_of(ORIGINAL), normalise_lines(script(whole[2])))
+    assert caption.containment == 1.0 and not caption.same(DEFAULT_THRESHOLD)
+
+
+def test_an_excerpt_shares_an_opening_bucket_with_its_original() -> None:
+    hasher = MinHasher()
+    whole, excerpt = lines_of(ORIGINAL), normalise_lines(_taiwan(_excerpt(text_of(ORIGINAL), 0.2)))
+    opening = [hasher.opening_buckets(hasher.signature(opening_shingles(lines))) for lines in (whole, excerpt)]
+    assert set(opening[0]) & set(opening[1])
+    text_buckets = set(hasher.buckets(hasher.signature(shingles(whole))))
+    assert len(opening[0]) == OPENING_BANDS and not text_buckets & set(opening[0])  # numbered apart
+    assert not set(opening[0]) & set(hasher.opening_buckets(hasher.signature(opening_shingles(lines_of(BATTERY)))))
 
 
 def test_template_candidates_are_short_lines() -> None:

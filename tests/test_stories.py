@@ -8,17 +8,19 @@ import json
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import opencc
 import pytest
 from sqlalchemy import Column, MetaData, Table, create_engine, event, select
 
 from crawler.cli import main
+from crawler.content.neardup import line_key
 from crawler.content.text import content_hash
 from crawler.demoweb import STORIES, DemoWeb
 from crawler.index import SqlIndexStore
@@ -204,40 +206,68 @@ def test_stories_hold_across_processes(index_url: str) -> None:
         assert (joined.story_outcome, joined.story_id) == ("joined", int(other.stdout))
 
 
+def _recorded_selects(store: SqlIndexStore, upserts: list[PostItem]) -> list[tuple[str, Any]]:
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and not many:
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        for upsert in upserts:
+            store.upsert_post(upsert)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    return statements
+
+
+def _assert_no_scans(store: SqlIndexStore, statements: list[tuple[str, Any]]) -> None:
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for statement, parameters in statements:
+            if store.engine.dialect.name == "sqlite":
+                cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                plan = [row[-1] for row in cursor.fetchall()]
+                scans = [line for line in plan if line.startswith("SCAN") and "CONSTANT ROW" not in line]
+            else:
+                cursor.execute("SET enable_seqscan = off")  # so a usable index is always chosen
+                cursor.execute("EXPLAIN " + statement, parameters)
+                plan = [row[0] for row in cursor.fetchall()]
+                index_scans = sum(1 for line in plan if "Index Scan" in line or "Index Only Scan" in line)
+                # A full-index walk (no condition) is a scan too.
+                scans = [line for line in plan if "Seq Scan" in line]
+                if index_scans > sum(1 for line in plan if "Index Cond" in line):
+                    scans.append("an index scanned without a condition")
+            assert not scans, (statement, plan)
+    finally:
+        raw.close()
+
+
 def test_lookups_search_indexes_and_never_scan_all_posts(index_url: str) -> None:
     with open_store(index_url) as store:
         for n, page in enumerate((ORIGINAL, SNOW, MARATHON, BATTERY)):
             store.upsert_post(item(f"http://s{n}.example/{n}", text_of(page)))
-        statements: list[tuple[str, Any]] = []
-
-        def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-            if statement.lstrip().upper().startswith("SELECT") and not many:
-                statements.append((statement, parameters))
-
-        event.listen(store.engine, "before_cursor_execute", record)
-        store.upsert_post(item("http://kuaixun.example/x", text_of(EDITED_COPY)))
-        event.remove(store.engine, "before_cursor_execute", record)
+        statements = _recorded_selects(store, [item("http://kuaixun.example/x", text_of(EDITED_COPY))])
         assert any("post_bands" in s for s, _ in statements)
-        raw = store.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            for statement, parameters in statements:
-                if store.engine.dialect.name == "sqlite":
-                    cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-                    plan = [row[-1] for row in cursor.fetchall()]
-                    scans = [line for line in plan if line.startswith("SCAN") and "CONSTANT ROW" not in line]
-                else:
-                    cursor.execute("SET enable_seqscan = off")  # so a usable index is always chosen
-                    cursor.execute("EXPLAIN " + statement, parameters)
-                    plan = [row[0] for row in cursor.fetchall()]
-                    index_scans = sum(1 for line in plan if "Index Scan" in line or "Index Only Scan" in line)
-                    # A full-index walk (no condition) is a scan too.
-                    scans = [line for line in plan if "Seq Scan" in line]
-                    if index_scans > sum(1 for line in plan if "Index Cond" in line):
-                        scans.append("an index scanned without a condition")
-                assert not scans, (statement, plan)
-        finally:
-            raw.close()
+        _assert_no_scans(store, statements)
+
+
+def test_excerpt_and_bridging_lookups_never_scan_all_posts(index_url: str) -> None:
+    lead = text_of(ORIGINAL).splitlines()[1]
+    with open_store(index_url) as store:
+        for n, page in enumerate((SNOW, MARATHON, BATTERY)):
+            store.upsert_post(item(f"http://s{n}.example/{n}", text_of(page)))
+        store.upsert_post(item("http://agg.example/excerpt", lead))
+        store.upsert_post(item("http://cyol.example/original", text_of(ORIGINAL)))  # holds the excerpt
+        # An excerpt held by a story; a copy that holds the excerpt's story and merges it (the longest
+        # post of each story is looked up).
+        statements = _recorded_selects(store, [item("http://agg2.example/excerpt", _taiwan(_lead(ORIGINAL, 0.4))),
+                                               item("http://kuaixun.example/copy", text_of(EDITED_COPY))])
+        assert any("ORDER BY post_signatures.shingles DESC" in s for s, _ in statements)
+        assert store.count_stories() == 4
+        _assert_no_scans(store, statements)
 
 
 def test_an_index_from_before_story_clusters_is_clustered_keeping_entry_ids(index_url: str) -> None:
@@ -263,6 +293,131 @@ def test_an_index_from_before_story_clusters_is_clustered_keeping_entry_ids(inde
         assert all(p.story_key for p in store.posts())
         # Revisions were added and every migrated story carries one, so the next export renders it.
         assert {h.key for h in store.story_heads() if h.revision > 0} == {"k-copy", "k-other"}
+
+
+# -- scripts and excerpts -----------------------------------------------------------------------------------
+
+
+def _taiwan(text: str) -> str:
+    return str(opencc.OpenCC("s2twp").convert(text))
+
+
+def _lead(page: str, share: float) -> str:
+    """The first share of a page's text, cut at the next sentence end, as an aggregator's excerpt."""
+    text = text_of(page)
+    return text[:text.find("。", int(len(text) * share)) + 1]
+
+
+def _followup(page: str) -> str:
+    """Another story that repeats the page's lead paragraph, then goes on with text of its own."""
+    own = [*text_of(OTHER_BATTERY).splitlines()[1:6], *text_of(OTHER_NIGHT_SCHOOL).splitlines()[2:5]]
+    return "\n".join([text_of(page).splitlines()[1], *own])
+
+
+def test_a_traditional_copy_is_the_same_post_and_keeps_its_own_text(index_url: str) -> None:
+    taiwan = _taiwan(text_of(ORIGINAL))
+    with open_store(index_url) as store:
+        first = store.upsert_post(item("http://tw.example/1", taiwan))
+        copy = store.upsert_post(item("http://qutoutiao.example/2", text_of(ORIGINAL)))
+        assert (copy.outcome, copy.post_id, copy.story_id) == ("duplicate", first.post_id, first.story_id)
+        (post,) = store.posts()
+        assert post.text == taiwan  # the text shown and republished is what its source wrote
+        # An edited copy in Hong Kong script is a near-duplicate of it, in the same story.
+        edited = str(opencc.OpenCC("s2hk").convert(text_of(EDITED_COPY)))
+        near = store.upsert_post(item("http://hk.example/3", edited))
+        assert (near.outcome, near.story_outcome, near.story_id) == ("new", "joined", first.story_id)
+
+
+@pytest.mark.parametrize("excerpt_first", [True, False], ids=["excerpt-first", "original-first"])
+@pytest.mark.parametrize("script", [str, _taiwan], ids=["simplified", "taiwan"])
+def test_an_excerpt_joins_its_story_and_a_followup_does_not(index_url: str, excerpt_first: bool,
+                                                             script: Callable[[str], str]) -> None:
+    lead = text_of(ORIGINAL).splitlines()[1]  # the lead paragraph alone: 133 characters
+    excerpts = [script(lead) + "\n阅读全文", script(_lead(ORIGINAL, 0.4))]
+    with open_store(index_url) as store:
+        if excerpt_first:
+            founded = store.upsert_post(item("http://agg.example/excerpt", excerpts[0]))
+            store.upsert_post(item("http://cyol.example/original", text_of(ORIGINAL), role="original"))
+            # The original only holds the excerpt; its next copy shows the two are one story.
+            store.upsert_post(item("http://kuaixun.example/copy", text_of(EDITED_COPY)))
+        else:
+            founded = store.upsert_post(item("http://cyol.example/original", text_of(ORIGINAL), role="original"))
+            joined = store.upsert_post(item("http://agg.example/excerpt", excerpts[0]))
+            assert (joined.story_outcome, joined.story_id) == ("joined", founded.story_id)
+        longer = store.upsert_post(item("http://agg2.example/excerpt", excerpts[1]))
+        followup = store.upsert_post(item("http://other.example/followup", script(_followup(ORIGINAL))))
+        assert followup.story_outcome == "new"
+        stories = {s.key: s for s in store.stories()}
+        story = next(s for s in stories.values() if any(p.id == founded.post_id for p in s.posts))
+        assert len(story.posts) == (4 if excerpt_first else 3) and longer.story_id == founded.story_id
+        assert story.representative.alternate == "http://cyol.example/original"
+        assert len(stories) == 2  # the follow-up is a story of its own
+
+
+@pytest.mark.parametrize("script", [str, _taiwan], ids=["simplified", "taiwan"])
+def test_a_roundup_of_leads_is_a_story_of_its_own(index_url: str, script: Callable[[str], str]) -> None:
+    pages = (ORIGINAL, BATTERY, OTHER_NIGHT_SCHOOL)
+    with open_store(index_url) as store:
+        founded = [store.upsert_post(item(f"http://s{n}.example/x", text_of(page))).story_id
+                   for n, page in enumerate(pages)]
+        leads = [next(line for line in text_of(page).splitlines() if len(line) >= 60) for page in pages]
+        for n, lead in enumerate(leads):  # each story's excerpt, the lead alone: they join their stories
+            assert store.upsert_post(item(f"http://agg.example/{n}", script(lead))).story_id == founded[n]
+        roundup = store.upsert_post(item("http://digest.example/1", script("\n".join(leads))))
+        assert roundup.story_outcome == "new" and store.count_stories() == 4
+        # A copy of an original after the round-up still finds its story, and only that one.
+        copy = store.upsert_post(item("http://kuaixun.example/copy", text_of(EDITED_COPY)))
+        assert (copy.story_outcome, copy.story_id) == ("joined", founded[0])
+
+
+def test_resign_all_refolds_an_index_written_without_folding(index_url: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.content.text
+    from crawler.content.neardup import MinHasher, opening_shingles, shingles
+    from crawler.content.text import normalise_lines
+    from crawler.index.sql import post_bands, post_signatures
+    from crawler.index.stories import resign_all
+
+    original, taiwan = text_of(ORIGINAL), _taiwan(text_of(ORIGINAL))
+    template = "本網訊｜關注本網公眾號，每天早中晚三次推送全國熱點資訊"  # a Taiwan site's template line
+    monkeypatch.setattr(crawler.content.text, "fold_script", lambda text: text)  # as the index was written
+    with open_store(index_url) as store:
+        store.upsert_post(item("http://cyol.example/1", original, role="original"))
+        unfolded_hash = content_hash(taiwan)
+        store.upsert_post(item("http://tw.example/2", taiwan))
+        for n, page in enumerate((BATTERY, OTHER_BATTERY, SNOW)):
+            store.upsert_post(item(f"http://tw.example/t{n}", "\n".join([template, _taiwan(text_of(page))])))
+        assert store.count_stories() == 5  # unfolded, the Taiwan copy is a story of its own
+    monkeypatch.undo()
+
+    with open_store(index_url) as store:
+        with store.engine.begin() as conn:
+            assert resign_all(conn, batch=2) == 5
+        with store.engine.connect() as conn:
+            by_url = {row.url: row for row in conn.execute(select(posts))}
+            signatures = {row.post_id: row for row in conn.execute(select(post_signatures))}
+            bands = {(row.post_id, row.bucket) for row in conn.execute(select(post_bands))}
+            learnt = conn.execute(select(site_lines.c.stories).where(
+                site_lines.c.site == "tw.example",
+                site_lines.c.line_key == line_key(normalise_lines(template)[0]))).scalar()
+        orig, copy = by_url["http://cyol.example/1"], by_url["http://tw.example/2"]
+        # The hashes are the folded ones; the Traditional copy folds to its original's, which that
+        # post keeps: the copy keeps its old hash, and its text, key and story, untouched.
+        assert orig.content_hash == content_hash(original)
+        assert copy.content_hash == unfolded_hash and copy.text == taiwan and copy.key == unfolded_hash[:20]
+        assert copy.story_id != orig.story_id
+        # Signatures and buckets, whole text and opening, are those of the folded text.
+        hasher = MinHasher()
+        lines = normalise_lines(original)
+        expected = hasher.signature(shingles(lines))
+        for post in (orig, copy):
+            assert MinHasher.from_bytes(signatures[post.id].signature).tolist() == expected.tolist()
+            assert {bucket for post_id, bucket in bands if post_id == post.id} == {
+                *hasher.buckets(expected), *hasher.opening_buckets(hasher.signature(opening_shingles(lines)))}
+        assert learnt == 3  # the template line, counted again under its folded key
+        # A new copy in either script now finds both and bridges them into one story.
+        bridge = store.upsert_post(item("http://kuaixun.example/3", text_of(EDITED_COPY)))
+        assert bridge.story_outcome == "merged" and bridge.story_id == min(orig.story_id, copy.story_id)
 
 
 # -- after a real crawl of the demo web ------------------------------------------------------------------
@@ -361,6 +516,15 @@ def test_same_story_command(demo_web: DemoWeb, tmp_path: Path, capsys: pytest.Ca
     result = json.loads(capsys.readouterr().out)
     assert result["same"] is True and result["threshold"] == 0.5
     assert 0.5 <= result["similarity"] <= 1 and result["a"]["title"] == same.title
+
+    assert result["containment"] == max(result["a_in_b"], result["b_in_a"]) and result["excerpt"] is False
+
+    taiwan = tmp_path / "taiwan.html"  # the original as a Taiwan portal re-publishes it
+    taiwan.write_text(_taiwan(Path(original).read_text(encoding="utf-8")), encoding="utf-8")
+    assert main(["same-story", original, str(taiwan)]) == 0
+    folded = json.loads(capsys.readouterr().out)
+    assert folded["same"] is True and folded["similarity"] == folded["a_in_b"] == folded["b_in_a"] == 1.0
+    assert folded["similarity_unfolded"] < 0.5  # what it would be without folding the script
 
     assert main(["same-story", snow, marathon]) == 0  # two briefs on one template
     result = json.loads(capsys.readouterr().out)

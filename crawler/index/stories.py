@@ -20,24 +20,29 @@ story assignment commit together.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from crawler.content.neardup import (
+    DEFAULT_THRESHOLD,
     MinHasher,
     Signature,
     estimated_score,
     line_key,
+    opening_shingles,
     similarity,
     story_shingles,
     template_candidates,
     template_shingles,
 )
-from crawler.content.text import normalise_lines
+from crawler.content.text import hash_lines, normalise_lines
 from crawler.index.schema import post_bands, post_signatures, posts, site_lines, stories, stories_gone
 
 logger = logging.getLogger(__name__)
@@ -45,6 +50,7 @@ logger = logging.getLogger(__name__)
 ESTIMATE_MARGIN = 0.15  # a candidate is checked exactly when its estimated score is this close to the threshold
 MAX_EXACT_CHECKS = 20  # exact checks per post, best estimates first (a hot story can have hundreds of copies)
 TEMPLATE_STORIES = 3  # a site's line used by this many stories is template
+BRIDGE_MARGIN = 0.1  # a post merges a further story into the one it joins from this much above the threshold
 
 
 def site_of(url: str) -> str:
@@ -68,8 +74,27 @@ class _Prepared:
     template: set[str]  # its lines that are known template of its site
     size: int  # distinct shingles, template shingles left out
     signature: Signature
+    opening: Signature  # of its first characters (crawler.content.neardup.opening_shingles), for excerpts
     line_keys: list[int]  # of its short lines (template candidates)
     known_lines: dict[int, int]  # line key -> story that last used it, for the lines its site has seen
+
+
+@dataclass(frozen=True)
+class _Buckets:
+    text: frozenset[int]  # of the whole text's signature
+    opening: frozenset[int]  # of its opening's
+
+    @property
+    def all(self) -> frozenset[int]:
+        return self.text | self.opening
+
+
+@dataclass(frozen=True)
+class _Match:
+    story_id: int
+    score: float
+    resemblance: float
+    kind: str  # "copy"; "excerpt" (the new post is held by the other); "holds" (the new post holds it)
 
 
 class StoryClusterer:
@@ -86,7 +111,7 @@ class StoryClusterer:
         prepared = self._prepare(conn, url, text)
         buckets = self._index(conn, post_id, prepared)
         matches = self._matches(conn, post_id, prepared, buckets)
-        story_ids = sorted({story_id for story_id, _ in matches})
+        story_ids = self._choose(conn, post_id, prepared, matches)
         if not story_ids:
             inserted = conn.execute(stories.insert(), {"key": key, "post_id": post_id, "first_seen": now})
             assert inserted.inserted_primary_key is not None
@@ -98,7 +123,8 @@ class StoryClusterer:
                 for line, used_by in prepared.known_lines.items():
                     if used_by in merged:
                         prepared.known_lines[line] = story_id
-            outcome, best = ("merged" if merged else "joined"), max(score for _, score in matches)
+            outcome = "merged" if merged else "joined"
+            best = max(m.score for m in matches if m.story_id in story_ids)
         conn.execute(update(posts).where(posts.c.id == post_id).values(story_id=story_id))
         self._learn_template(conn, prepared, story_id)
         if outcome != "new":
@@ -137,34 +163,43 @@ class StoryClusterer:
                     template.add(by_key[row.line_key])
         hashes = story_shingles(lines, template_shingles(template))
         return _Prepared(site=site, lines=lines, template=template, size=int(hashes.size),
-                         signature=self.hasher.signature(hashes), line_keys=sorted(by_key), known_lines=known)
+                         signature=self.hasher.signature(hashes),
+                         opening=self.hasher.signature(opening_shingles(lines, template)),
+                         line_keys=sorted(by_key), known_lines=known)
 
-    def _index(self, conn: Connection, post_id: int, prepared: _Prepared) -> list[int]:
+    def _index(self, conn: Connection, post_id: int, prepared: _Prepared) -> _Buckets:
         """Store the post's signature and buckets; returns the buckets (none for a post without text)."""
         conn.execute(post_signatures.insert(), {"post_id": post_id, "shingles": prepared.size,
                                                 "signature": self.hasher.to_bytes(prepared.signature)})
         if not prepared.size:
-            return []
-        buckets = sorted(set(self.hasher.buckets(prepared.signature)))
-        conn.execute(post_bands.insert(), [{"bucket": bucket, "post_id": post_id} for bucket in buckets])
+            return _Buckets(frozenset(), frozenset())
+        buckets = _Buckets(frozenset(self.hasher.buckets(prepared.signature)),
+                           frozenset(self.hasher.opening_buckets(prepared.opening)))
+        conn.execute(post_bands.insert(), [{"bucket": bucket, "post_id": post_id} for bucket in sorted(buckets.all)])
         return buckets
 
-    def _matches(self, conn: Connection, post_id: int, prepared: _Prepared,
-                 buckets: list[int]) -> list[tuple[int, float]]:
-        """(story id, score) of every stored post that is the same story as this one."""
-        if not buckets:
+    def _matches(self, conn: Connection, post_id: int, prepared: _Prepared, buckets: _Buckets) -> list[_Match]:
+        """Every stored post that is the same story as this one, as a copy or as an excerpt."""
+        if not buckets.all:
             return []
-        candidates = list(conn.execute(select(post_bands.c.post_id).where(
-            post_bands.c.bucket.in_(buckets), post_bands.c.post_id != post_id).distinct()).scalars())
+        opening_hits: set[int] = set()
+        candidates: set[int] = set()
+        for hit in conn.execute(select(post_bands.c.post_id, post_bands.c.bucket).where(
+                post_bands.c.bucket.in_(sorted(buckets.all)), post_bands.c.post_id != post_id)):
+            candidates.add(hit.post_id)
+            if hit.bucket in buckets.opening:
+                opening_hits.add(hit.post_id)
         if not candidates:
             return []
         estimates = []
         for signed in conn.execute(select(post_signatures.c.post_id, post_signatures.c.shingles,
                                           post_signatures.c.signature)
-                                   .where(post_signatures.c.post_id.in_(candidates))):
+                                   .where(post_signatures.c.post_id.in_(sorted(candidates)))):
             jaccard = self.hasher.estimate(prepared.signature, self.hasher.from_bytes(signed.signature))
             estimate = estimated_score(jaccard, prepared.size, signed.shingles)
-            if estimate >= self.threshold - ESTIMATE_MARGIN:
+            # The signatures of a short excerpt and its long original estimate containment poorly: a
+            # shared opening is reason enough for an exact check.
+            if estimate >= self.threshold - ESTIMATE_MARGIN or signed.post_id in opening_hits:
                 estimates.append((estimate, signed.post_id))
         estimates.sort(reverse=True)
         chosen = [candidate for _, candidate in estimates[:MAX_EXACT_CHECKS]]
@@ -176,11 +211,79 @@ class StoryClusterer:
             other_site = site_of(row.url)
             other = normalise_lines(row.text)
             template = prepared.template | self._template(conn, other_site, other)
-            score = similarity(prepared.lines, other, same_site=other_site == prepared.site, template=template).score
-            logger.debug("Post %d vs post %d: similarity %.3f", post_id, row.id, score)
-            if score >= self.threshold:
-                matches.append((int(row.story_id), score))
+            result = similarity(prepared.lines, other, same_site=other_site == prepared.site, template=template)
+            logger.debug("Post %d vs post %d: similarity %.3f (resemblance %.3f)", post_id, row.id, result.score,
+                         result.resemblance)
+            if result.same(self.threshold):
+                kind = ("copy" if not result.excerpt(self.threshold) else
+                        "excerpt" if result.shorter == "a" else "holds")
+                matches.append(_Match(int(row.story_id), result.score, result.resemblance, kind))
         return matches
+
+    def _choose(self, conn: Connection, post_id: int, prepared: _Prepared, matches: list[_Match]) -> list[int]:
+        """The stories the post goes into: the first is joined, any others merge into it.
+
+        Copies bridge: a post that is a copy of posts in two stories shows they are one (a head and a
+        tail of one text, stored first). Only when it is also clearly (``BRIDGE_MARGIN``) the same
+        story as each further one's longest post, though: a short post can be a copy of an excerpt
+        that another story holds (a follow-up or a round-up repeats the paragraph an excerpt is), and
+        then says nothing about that story. A story whose posts this one only holds merges with its
+        copies' story so too: it is an excerpt of the story that came first; holding posts of several
+        stories so, it merges them when their longest posts are the same story too (excerpts of one
+        text, of several lengths), else it is a round-up's copy and merges none of them. Holding is
+        no reason to join a story on its own: a follow-up holds the paragraph an excerpt is as wholly
+        as the original does.
+
+        An excerpt does not bridge: being held by two texts says only that both hold its lines, so it
+        joins the story that holds it best, and most often (unless it is a better copy of another).
+        """
+        copies: dict[int, float] = {}
+        held_in: dict[int, list[_Match]] = defaultdict(list)
+        holds: set[int] = set()
+        for match in matches:
+            if match.kind == "copy":
+                copies[match.story_id] = max(match.score, copies.get(match.story_id, 0.0))
+            elif match.kind == "excerpt":
+                held_in[match.story_id].append(match)
+            else:
+                holds.add(match.story_id)
+        holds -= set(copies)
+        if held_in and max(m.score for ms in held_in.values() for m in ms) > max(copies.values(), default=0.0):
+            # Held (nearly) wholly by some text, and a weaker copy of another: the one it is an excerpt of.
+            best = max(held_in.items(), key=lambda item: (max(m.score for m in item[1]), len(item[1]),
+                                                          max(m.resemblance for m in item[1]), -item[0]))
+            return [best[0]]
+        if len(copies) == 1 and not holds:
+            return list(copies)
+        if copies:
+            joined = max(copies, key=lambda story_id: (copies[story_id], -story_id))
+            longest = {story_id: self._longest(conn, post_id, story_id) for story_id in sorted({*copies, *holds})}
+            own = (prepared.site, prepared.lines)
+            # Merging stories takes more than joining one: a clear match with each one's longest post.
+            agreeing = {story_id for story_id, other in longest.items() if other is not None and self._score(
+                conn, own, other, prepared.template) >= self.threshold + BRIDGE_MARGIN}
+            held = [longest[story_id] for story_id in sorted(agreeing & holds)]
+            if any(self._score(conn, a, b) < self.threshold for i, a in enumerate(held) for b in held[i + 1:]
+                   if a and b):
+                agreeing -= holds  # the stories it holds are not one another's: a round-up's
+            return sorted({joined, *agreeing})
+        return []
+
+    def _longest(self, conn: Connection, post_id: int, story_id: int) -> tuple[str, list[str]] | None:
+        """(site, normalised lines) of the story's longest post (the most of its text), other than this one."""
+        longest = conn.execute(
+            select(posts.c.url, posts.c.text).join(post_signatures, post_signatures.c.post_id == posts.c.id)
+            .where(posts.c.story_id == story_id, posts.c.id != post_id)
+            .order_by(post_signatures.c.shingles.desc(), posts.c.id).limit(1)).first()
+        return None if longest is None else (site_of(longest.url), normalise_lines(longest.text))
+
+    def _score(self, conn: Connection, a: tuple[str, list[str]], b: tuple[str, list[str]],
+               template: set[str] | None = None) -> float:
+        """The exact score of two (site, normalised lines), each site's known template left out."""
+        (site_a, lines_a), (site_b, lines_b) = a, b
+        known = (template if template is not None else self._template(conn, site_a, lines_a))
+        known = known | self._template(conn, site_b, lines_b)
+        return similarity(lines_a, lines_b, same_site=site_a == site_b, template=known).score
 
     def _merge(self, conn: Connection, into: int, others: list[int]) -> None:
         logger.info("Merging stories %s into story %d: a post matches all of them", others, into)
@@ -237,3 +340,91 @@ class StoryClusterer:
     def count_unassigned(conn: Connection) -> int:
         return int(conn.execute(select(func.count()).select_from(posts).where(posts.c.story_id.is_(None)))
                    .scalar_one())
+
+
+# -- re-signing an index -------------------------------------------------------------------------------
+
+
+def resign_all(conn: Connection, *, hasher: MinHasher | None = None, batch: int = 500) -> int:
+    """Recompute everything an index derived from its posts' normalised text; returns the posts re-signed.
+
+    For an index written before text was folded to one script (``crawler.content.text.fold_script``), or
+    after the folding changed (an OpenCC upgrade): run it once, inside the caller's transaction (a
+    migration's). What it changes:
+
+    - ``posts.content_hash``: the hash of the folded text. It changes only for posts whose text
+      folding changes (Traditional script, a few mainland words such as 进程). When two stored posts
+      fold to one hash (a Traditional copy and its original were stored as two posts), the post that
+      holds the hash already, or failing that the older one, has it; the other keeps its old hash,
+      and stays a post of its own (``posts.key``, the entry id, is never changed). Such pairs are
+      logged.
+    - ``site_lines``: the template lines that folding changed are counted again under their folded
+      keys (merged into the rows of the same line in the other script); rows under the old keys are
+      left, never to be met again.
+    - ``post_signatures`` and ``post_bands``: every post's signature and buckets, whole text and
+      opening, from its folded text with its site's template as now known.
+
+    Story assignments, keys and representatives stay as they are: re-clustering would change the
+    entry ids feeds already carry. A later copy that matches a Traditional and a Simplified story
+    bridges them, as any copy does.
+    """
+    clusterer = StoryClusterer(DEFAULT_THRESHOLD, hasher)
+    resigned = 0
+    deferred: list[tuple[int, str]] = []
+    lines_seen: dict[tuple[str, int], tuple[set[int], int]] = {}  # (site, line key) -> (stories, latest story)
+    for row in _posts_by_id(conn, batch, posts.c.content_hash, posts.c.story_id):
+        folded = normalise_lines(row.text)
+        new_hash = hash_lines(folded)
+        if new_hash and new_hash != row.content_hash and not _rehash(conn, row.id, new_hash, final=False):
+            deferred.append((row.id, new_hash))
+        plain = {line_key(line) for line in template_candidates(normalise_lines(row.text, fold=False))}
+        for key in {line_key(line) for line in template_candidates(folded)} - plain:
+            used_by, _ = lines_seen.get((site_of(row.url), key), (set(), 0))
+            if row.story_id is not None:
+                used_by.add(row.story_id)
+            lines_seen[site_of(row.url), key] = (used_by, row.story_id if row.story_id is not None else 0)
+    for post_id, new_hash in deferred:
+        _rehash(conn, post_id, new_hash, final=True)
+    for (site, key), (used_by, latest) in lines_seen.items():
+        if not used_by:
+            continue
+        where = (site_lines.c.site == site, site_lines.c.line_key == key)
+        known = conn.execute(select(site_lines.c.story_id, site_lines.c.stories).where(*where)).first()
+        if known is None:
+            conn.execute(site_lines.insert(), {"site": site, "line_key": key, "story_id": latest,
+                                               "stories": len(used_by)})
+        else:
+            conn.execute(update(site_lines).where(*where).values(
+                stories=known.stories + len(used_by - {known.story_id}), story_id=latest))
+    conn.execute(delete(post_bands))
+    conn.execute(delete(post_signatures))
+    for row in _posts_by_id(conn, batch):
+        clusterer._index(conn, row.id, clusterer._prepare(conn, row.url, row.text))
+        resigned += 1
+    logger.info("Re-signed %d posts", resigned)
+    return resigned
+
+
+def _posts_by_id(conn: Connection, batch: int, *columns: Any) -> Iterator[Any]:
+    """Every post (id, url, text and the columns asked for), in batches by id: never all texts at once."""
+    last = 0
+    while True:
+        rows = conn.execute(select(posts.c.id, posts.c.url, posts.c.text, *columns)
+                            .where(posts.c.id > last).order_by(posts.c.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+
+
+def _rehash(conn: Connection, post_id: int, new_hash: str, *, final: bool) -> bool:
+    """Give the post its folded hash unless another post holds it. False: deferred (``final`` not set)
+    because a later post holds it, which may yet change."""
+    holder = conn.execute(select(posts.c.id).where(posts.c.content_hash == new_hash)).scalar()
+    if holder is None:
+        conn.execute(update(posts).where(posts.c.id == post_id).values(content_hash=new_hash))
+        return True
+    if holder > post_id and not final:
+        return False
+    logger.warning("Posts %d and %d fold to one content hash; post %d keeps its old one", holder, post_id, post_id)
+    return True
