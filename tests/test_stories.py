@@ -375,7 +375,7 @@ def test_resign_all_refolds_an_index_written_without_folding(index_url: str,
     import crawler.content.text
     from crawler.content.neardup import MinHasher, opening_shingles, shingles
     from crawler.content.text import normalise_lines
-    from crawler.index.sql import post_bands, post_signatures
+    from crawler.index.schema import post_bands, post_signatures
     from crawler.index.stories import resign_all
 
     original, taiwan = text_of(ORIGINAL), _taiwan(text_of(ORIGINAL))
