@@ -85,6 +85,14 @@ def not_tls() -> Iterator[NotTls]:
     server.close()
 
 
+@pytest.fixture(scope="module")
+def demo_web() -> Iterator[DemoWeb]:
+    """A demo web of this module's own: its error-kind crawls ask the broken host's 503 and slow routes,
+    whose requests other modules count on the session's demo web."""
+    with DemoWeb(base_port=0) as web:
+        yield web
+
+
 def _sources(web: DemoWeb, refused: int, tls_port: int) -> str:
     broken = web.base_url("broken")
     tls = f"https://127.0.0.1:{tls_port}"
