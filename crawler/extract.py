@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,11 +18,12 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
+from htmldate import find_date
 from lxml import etree
 from trafilatura.htmlprocessing import build_html_output
 from trafilatura.settings import Document
 
-from crawler.dates import DEFAULT_TZ, parse_date
+from crawler.dates import DEFAULT_TZ, parse_date, zone
 from crawler.errors import ExtractionError
 from crawler.text import SHORT_LINE, TRAILER_WINDOW, is_trailer
 
@@ -36,10 +38,6 @@ _PLACEHOLDER_NAME = re.compile(
     r"(?:^|[/_.-])(?:blank|spacer|pixel|transparent|placeholder|lazy|lazyload|loading|grey|gray|1x1)"
     r"\.(?:gif|png|jpe?g|svg|webp)$", re.IGNORECASE)
 _SRCSET_CANDIDATE = re.compile(r"\s*(?P<url>[^\s,][^\s]*?),?(?:\s+(?P<size>[\d.]+)(?P<unit>[wx]))?\s*(?:,|$)")
-_ATTRIBUTION = re.compile(
-    r"(?:文章)?来源\s*[:：]\s*(?P<name>[^\s，,。;；|/&]{1,40}?)(?=\s|作者|时间|编辑|责编|$|[，,。;；|/&])"
-)
-_BYLINE_AUTHOR = re.compile(r"(?:作者|记者)\s*[:：]\s*(?P<name>[^\s，,。;；|/&:：]{2,20})")
 # Blocks that aggregators append after an article (AGGREGATORS.md); removed before extraction.
 DEFAULT_PRUNE = (
     "//*[@id='recommend_bottom']", "//*[@id='article_bottom']", "//*[@id='recommend']",
@@ -49,9 +47,6 @@ DEFAULT_PRUNE = (
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "figcaption",
            "table", "ul", "ol", "section", "article", "br"}
 _ORIGINAL_LINK_TEXT = re.compile(r"阅读原文|原文链接|查看原文|原文地址|点击查看原文")
-_CN_DATE_IN_TEXT = re.compile(
-    r"\d{4}\s*[年/-]\s*\d{1,2}\s*[月/-]\s*\d{1,2}\s*日?(?:\s+\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
-)
 _PUBLISHED_META = (
     "article:published_time", "og:published_time", "og:release_date", "pubdate", "publishdate",
     "publish_date", "datePublished", "dc.date", "dc.date.issued", "sailthru.date",
@@ -68,6 +63,7 @@ class Article:
     text: str
     body_html: str
     author: str | None = None
+    editor: str | None = None  # 责任编辑: who edited the page, never its author
     source_name: str | None = None  # the "来源" attribution: a publisher, not a person
     site_name: str | None = None
     published: datetime | None = None
@@ -77,6 +73,8 @@ class Article:
     images: list[str] = field(default_factory=list)  # the body's pictures, in order
     lead_image: str | None = None  # the first body picture, else og:image
     skipped_images: list[tuple[str, str]] = field(default_factory=list)  # (url, why): pixels, placeholders
+    # Which signal each field came from: "json-ld", "meta", "visible header", "byline", "title tag"…
+    provenance: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -101,10 +99,15 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
         tree = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from None
+    # Comments split text runs (React's <!-- --> between words) and trafilatura drops what follows them.
+    for comment in tree.xpath("//comment()"):
+        if comment.getparent() is not None:
+            comment.drop_tree()
     meta = _meta(tree)
     ld = _json_ld(tree)
     original_url = _original_link(tree, url)
-    page_text = _page_text(tree)
+    page = _PageText.of(tree)
+    structured_dates = _structured_dates(tree, meta, ld, html)
     skipped_images, image_tokens = _unlazy_images(tree, url)
     _prune(tree, DEFAULT_PRUNE + prune)
     doc = trafilatura.bare_extraction(
@@ -113,8 +116,12 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     )
     if not isinstance(doc, Document) or not (doc.text or "").strip():
         raise ExtractionError("no article text found")
-    title = meta.get("og:title") or ld.get("headline") or doc.title or _first(tree, "//title/text()") or ""
-    title = " ".join(title.split())
+    site_name = _clean_site(meta.get("og:site_name")) or _clean_site(doc.sitename)
+    publisher = _ld_name(ld.get("publisher"))
+    site_names = {n for n in (site_name, publisher, meta.get("application-name")) if n}
+    body_start = page.find_line((doc.text or "").strip().splitlines()[0] if (doc.text or "").strip() else "")
+    title, title_from = _choose_title(tree, meta, ld, doc.title, page, body_start, site_names)
+    provenance: dict[str, str] = {"title": title_from}
     body = lxml.html.document_fromstring(build_html_output(doc)).find("body")
     if body is None:
         raise ExtractionError("no article body found")
@@ -126,16 +133,18 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     images = _images(body)
     if not text:
         raise ExtractionError("no article text found")
-    attribution = _ATTRIBUTION.search(text) or _ATTRIBUTION.search(page_text)
-    site_name = meta.get("og:site_name") or doc.sitename
-    publisher = _ld_name(ld.get("publisher"))
-    byline = _BYLINE_AUTHOR.search(page_text)
-    author = (meta.get("author") or meta.get("article:author") or _ld_name(ld.get("author"))
-              or (byline["name"] if byline else None) or doc.author)
-    source_name = attribution["name"] if attribution else publisher or site_name
-    if author and source_name and _clean_person(author) in (source_name, site_name, publisher):
-        # Aggregators put the publisher where the author goes (ZAKER's auther_name): not a person.
-        author = None
+    header = page.header(title, body_start)
+    published, date_from, date_at = _choose_date(structured_dates, page, header, tz, now)
+    if date_from:
+        provenance["published"] = date_from
+    source_name, source_from = _choose_source(page, header, date_at, site_names)
+    if source_from:
+        provenance["source_name"] = source_from
+    author, author_from = _choose_author(meta, ld, doc.author, page, header, site_names | (
+        {source_name} if source_name else set()))
+    if author_from:
+        provenance["author"] = author_from
+    editor = _choose_editor(page, header)
     canonical = _first(tree, "//link[@rel='canonical']/@href") or meta.get("og:url")
     canonical = urljoin(url, canonical) if canonical else None
     if original_url is None and canonical and urlsplit(canonical).netloc != urlsplit(url).netloc:
@@ -143,16 +152,13 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
         original_url = canonical
     if original_url is not None and urlsplit(original_url).scheme not in ("http", "https"):
         original_url = None  # javascript:, data:, mailto: — never an original to fetch
-    published = _first_date(
-        [meta.get(k) for k in _PUBLISHED_META] + [ld.get("datePublished"),
-         _first(tree, "//time/@datetime"), _first(tree, "//time/text()"), _visible_date(tree),
-         doc.date], tz, now)
     updated = _first_date([meta.get(k) for k in _UPDATED_META] + [ld.get("dateModified")], tz, now)
     return Article(
         url=url, title=title, text=text, body_html=body_html,
-        author=_clean_person(author), source_name=source_name, site_name=site_name, published=published,
+        author=author, editor=editor, source_name=source_name, site_name=site_name, published=published,
         updated=updated, original_url=original_url, canonical_url=canonical, images=images,
         lead_image=images[0] if images else _og_image(meta, url), skipped_images=skipped_images,
+        provenance=provenance,
     )
 
 
@@ -190,13 +196,6 @@ def _ld_name(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _clean_person(value: str | None) -> str | None:
-    if not value:
-        return None
-    value = re.sub(r"^(?:作者|记者|文)\s*[:：|]?\s*", "", value.strip())
-    return value or None
-
-
 def _first(tree: Any, xpath: str) -> str | None:
     for value in tree.xpath(xpath):
         if str(value).strip():
@@ -211,16 +210,431 @@ def _first_date(candidates: list[Any], tz: str | None, now: datetime | None = No
     return None
 
 
-def _page_text(tree: Any) -> str:
+# --- The page's own words around the article: title, date, byline, 来源 --------------------------------
+# Every text node is one line of the page text, so no pattern ever runs from one node into the next
+# ("澎湃新闻网" + "1032人参与" stays two lines). Candidates are scored by what they are (structured data,
+# a labelled header line, a byline pattern) and where they sit: between the headline and the body is
+# the article's header; before it the site's template, inside the body its lead text.
+
+_SKIP_TEXT = {"script", "style", "noscript", "template", "textarea", "select", "option"}
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
+
+
+@dataclass(frozen=True)
+class _PageText:
+    """The visible text of a page, one text node a line, NFKC-normalised."""
+
+    lines: tuple[str, ...]
+    tags: tuple[str, ...]  # the element each line's text sits in
+    linked: tuple[bool, ...]  # the line is the text of a link
+
+    @classmethod
+    def of(cls, tree: Any) -> _PageText:
+        lines: list[str] = []
+        tags: list[str] = []
+        linked: list[bool] = []
+        root = tree.find("body")
+        if root is None:
+            return cls((), (), ())
+
+        def add(text: str | None, element: Any, in_link: bool) -> None:
+            value = " ".join(_PRIVATE_USE.sub("", unicodedata.normalize("NFKC", text or "")).split())
+            if value:
+                lines.append(value)
+                tags.append(element.tag)
+                linked.append(in_link)
+
+        def walk(element: Any, in_link: bool) -> None:
+            if not isinstance(element.tag, str) or element.tag in _SKIP_TEXT:
+                return
+            here = in_link or element.tag == "a"
+            add(element.text, element, here)
+            for child in element:
+                walk(child, here)
+                if isinstance(child.tag, str):
+                    add(child.tail, element, in_link)
+
+        walk(root, False)
+        return cls(tuple(lines), tuple(tags), tuple(linked))
+
+    def find_line(self, text: str, start: int = 0) -> int | None:
+        """The first line at or after ``start`` where ``text`` (the body's first line) begins."""
+        probe = _squash(text)[:12]
+        if len(probe) < 4:
+            return None
+        for index in range(start, len(self.lines)):
+            if probe in _squash(self.lines[index]) or _squash("".join(self.lines[index:index + 4])).startswith(probe):
+                return index
+        return None
+
+    def header(self, title: str, body_start: int | None) -> _Header:
+        """Where the headline is, and the lines from it to the body: the article's header."""
+        wanted = _squash(title)
+        title_at = None
+        if wanted:
+            limit = body_start if body_start is not None else len(self.lines)
+            for index in range(min(limit + 1, len(self.lines)) - 1, -1, -1):
+                line = _squash(self.lines[index])
+                if line and (line == wanted or (len(line) >= 4 and wanted.startswith(line))
+                             or (len(wanted) >= 4 and line.startswith(wanted))):
+                    title_at = index
+                    break
+        return _Header(title_at, body_start)
+
+
+@dataclass(frozen=True)
+class _Header:
+    title_at: int | None
+    body_start: int | None
+
+    def place(self, line: int) -> str:
+        """"header", "before", "lead" (the body's first lines), "body" or "unknown"."""
+        start, body = self.title_at, self.body_start
+        if start is not None and body is not None and body < start:
+            body = None  # the headline sits below the text trafilatura starts at: trust the headline
+        if start is not None and line < start:
+            return "before"
+        if body is not None and line >= body:
+            return "lead" if line < body + 3 else "body"
+        if start is not None:
+            return "header" if body is not None or line <= start + 25 else "body"
+        return "unknown" if body is None else "header" if line >= body - 25 else "before"
+
+
+def _squash(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
+
+
+# ---- title
+
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—»·:/>]{1,2}\s+|_{1,2}|\s*--\s*|\s*\|\s*|\s*»\s*|\s*::\s*|\s*[<>]\s*|-(?=[^-]*$)")
+# What the end (or start) of a <title> looks like when it names the site, not the story.
+_SITE_WORDS = re.compile(
+    r"(?:网|网站|门户网站|在线|频道|报|日报|晚报|社区|论坛|博客|新闻|资讯|中心|百科全书|百科|官网|官方网站|平台|"
+    r"tv|news|online|blog|\.com|\.cn|\.net|\.org|archiver|powered by.*)$|^(?:www\.|https?://)", re.IGNORECASE)
+_ORIGINAL_MARK = re.compile(r"^原创\s+")
+
+
+def _clean_site(value: str | None) -> str | None:
+    value = " ".join((value or "").split())
+    if not value or re.fullmatch(r"(?:https?://)?[\w.-]+\.[a-z]{2,6}/?", value, re.IGNORECASE):
+        return None  # a hostname says where the page is, not who published it
+    return value
+
+
+def _site_like(part: str, site_names: set[str]) -> bool:
+    part = part.strip(" -_|[]【】()")
+    if not part:
+        return True
+    squashed = _squash(part)
+    if any(squashed and (squashed == _squash(n) or squashed in _squash(n) or _squash(n) in squashed)
+           for n in site_names if len(_squash(n)) >= 2):
+        return True
+    return len(part) <= 16 and bool(_SITE_WORDS.search(part))
+
+
+def _strip_site(title: str, site_names: set[str]) -> str:
+    """<title> without the site's name and channel ("…_读书频道_新浪网", "多维博客 » …", "… - 新华网")."""
+    title = " ".join(_PRIVATE_USE.sub("", title).split())
+    seps = list(_TITLE_SEPARATOR.finditer(title))
+    if not seps:
+        return title
+    parts: list[str] = []
+    last = 0
+    for sep in seps:
+        parts.append(title[last:sep.start()])
+        last = sep.end()
+    parts.append(title[last:])
+    keep = list(range(len(parts)))
+    while len(keep) > 1 and _site_like(parts[keep[-1]], site_names):
+        keep.pop()
+        # "headline_channel_site": once the site closed it, what stands between is the channel.
+        while len(keep) > 1 and len(parts[keep[-1]]) <= 8 and seps[keep[-1] - 1].group(0).strip() in ("_", "__"):
+            keep.pop()
+    while len(keep) > 1 and _site_like(parts[keep[0]], site_names):
+        keep.pop(0)
+    if len(keep) == len(parts):
+        return title
+    start, end = keep[0], keep[-1]
+    return title[(seps[start - 1].end() if start else 0):(seps[end].start() if end < len(seps) else len(title))].strip()
+
+
+def _heading_candidates(tree: Any) -> list[tuple[str, int]]:
+    """(text, weight) of elements styled or named as a headline."""
+    found: list[tuple[str, int]] = []
     body = tree.find("body")
-    return str(body.text_content()) if body is not None else ""
+    if body is None:
+        return found
+    for element in body.iter():
+        if not isinstance(element.tag, str) or element.tag in _SKIP_TEXT:
+            continue
+        names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+        weight = {"h1": 3, "h2": 2, "h3": 1}.get(element.tag, 0)
+        if re.search(r"title|headline|heading|biaoti|subject", names) and not re.search(r"sub|side|list|nav|foot", names):
+            weight += 2
+        if weight == 0 and element.tag not in ("font", "b", "strong", "th", "td", "span", "div", "p"):
+            continue
+        text = " ".join(_PRIVATE_USE.sub("", unicodedata.normalize("NFKC", element.text_content())).split())
+        if 4 <= len(text) <= 120:
+            if element.tag == "a" or (len(element) == 1 and element[0].tag == "a" and not (element.text or "").strip()):
+                weight -= 3  # a link to another story: a recommendation, not this page's headline
+            found.append((text, weight))
+    return found
 
 
-def _visible_date(tree: Any) -> str | None:
-    """A full date written in the page (bylines like "2026年11月21日 09:30"): the first with a time,
-    else the first one (page headers often show today's date without one)."""
-    matches = [m.group(0) for m in _CN_DATE_IN_TEXT.finditer(_page_text(tree))]
-    return next((m for m in matches if ":" in m or "：" in m), matches[0] if matches else None)
+def _choose_title(tree: Any, meta: dict[str, str], ld: dict[str, Any], fallback: str | None, page: _PageText,
+                  body_start: int | None, site_names: set[str]) -> tuple[str, str]:
+    tag_title = " ".join(_PRIVATE_USE.sub("", unicodedata.normalize("NFKC", _first(tree, "//title/text()") or "")).split())
+    og = " ".join(unicodedata.normalize("NFKC", meta.get("og:title") or "").split())
+    if og and tag_title and len(og) < len(tag_title) and tag_title.startswith(og) and og[-1:] not in "」”\"'":
+        og = ""  # cut at an unescaped quote: <title> has the whole of it
+    headline = ld.get("headline") if isinstance(ld.get("headline"), str) else ""
+    stripped = _strip_site(tag_title, site_names) if tag_title else ""
+    references = [(s, w) for s, w in ((og and _strip_site(og, site_names), 5), (headline, 5), (stripped, 4),
+                                       (tag_title, 3)) if s]
+    best: tuple[int, str, str] | None = None
+    for text, weight in _heading_candidates(tree):
+        squashed = _squash(text)
+        if _site_like(text, site_names) and len(text) <= 16:
+            continue
+        score = weight
+        matched = ""
+        for reference, bonus in references:
+            ref = _squash(reference)
+            if squashed == ref:
+                score, matched = score + bonus + 2, reference
+                break
+            if len(squashed) >= max(4, len(ref) // 3) and ref.startswith(squashed):
+                score, matched = score + bonus, text
+                break
+        if not matched and weight < 2:
+            continue
+        if best is None or score > best[0]:
+            best = (score, matched or text, "heading")
+    if best is not None and best[0] >= 6:
+        return _ORIGINAL_MARK.sub("", best[1]), best[2]
+    for value, origin in ((og and _strip_site(og, site_names), "og:title"), (headline, "json-ld"),
+                          (stripped, "title tag")):
+        if value and not _site_like(value, site_names):
+            return _ORIGINAL_MARK.sub("", value), origin
+    if best is not None and best[0] >= 2:
+        return _ORIGINAL_MARK.sub("", best[1]), best[2]
+    value = " ".join((fallback or tag_title or "").split())
+    return _ORIGINAL_MARK.sub("", value), "trafilatura" if fallback else "title tag"
+
+
+# ---- date
+
+_VISIBLE_DATE = re.compile(
+    r"(?<![\d.])(?P<y>(?:19|20)\d{2})[ \t]*(?:年|/|-|\.)[ \t]*(?P<m>\d{1,2})[ \t]*(?:月|/|-|\.)[ \t]*(?P<d>\d{1,2})"
+    r"(?!\d)[ \t]*日?(?:[ \t]*(?:星期|周)[一二三四五六日天])?"
+    r"(?:[ \t]*(?:T|-)?[ \t]*(?P<ap>上午|下午|晚上|凌晨|早上)?(?P<H>\d{1,2})[ \t]*[:时][ \t]*(?P<M>\d{2})"
+    r"(?:[ \t]*[:分][ \t]*(?P<S>\d{2}))?(?:[ \t]*(?P<pm>[AaPp][Mm]))?)?")
+_YEARLESS_DATE = re.compile(r"(?:发布|发表|更新|时间|日期)[^\n\d]{0,3}[:：][ \t]*(?P<v>\d{1,2}-\d{1,2}[ \t]+\d{1,2}:\d{2})")
+_DATE_LABEL = re.compile(r"(?:发布|发表|更新|时间|日期|发布于|发表于|posted|published|date)[^\n\d]{0,4}$", re.IGNORECASE)
+_NOT_PUBLICATION = re.compile(r"©|版权|copyright|备案|ICP|访问量|注册|成立于|建立于|今天是|农历", re.IGNORECASE)
+_WECHAT_CT = re.compile(r"""\bvar\s+ct\s*=\s*["']?(\d{10})["']?""")
+
+
+@dataclass(frozen=True)
+class _DateCandidate:
+    value: datetime
+    timed: bool
+    score: int
+    origin: str
+    line: int | None = None
+
+
+def _structured_dates(tree: Any, meta: dict[str, str], ld: dict[str, Any], html: str) -> list[tuple[str, Any]]:
+    """Dates the page declares for machines: JSON-LD, meta, <time>, WeChat's script, htmldate's reading."""
+    found: list[tuple[str, Any]] = [("json-ld", ld.get("datePublished"))]
+    found += [("meta", meta.get(key)) for key in _PUBLISHED_META]
+    found.append(("time element", _first(tree, "//time/@datetime")))
+    if match := _WECHAT_CT.search(html):
+        found.append(("script", match.group(1)))
+    try:
+        found.append(("htmldate", find_date(tree, extensive_search=False, original_date=True,
+                                            outputformat="%Y-%m-%dT%H:%M:%S")))
+    except (ValueError, TypeError) as exc:  # htmldate's own parse failures; the other signals remain
+        logger.debug("htmldate failed: %s", exc)
+    return [(origin, value) for origin, value in found if value]
+
+
+def _visible_dates(page: _PageText, header: _Header, tz: str | None, now: datetime | None) -> list[_DateCandidate]:
+    found: list[_DateCandidate] = []
+    for index, line in enumerate(page.lines):
+        context = page.lines[index - 1] if index else ""
+        if _NOT_PUBLICATION.search(line) or _NOT_PUBLICATION.search(context[-20:]):
+            continue
+        for match in _VISIBLE_DATE.finditer(line):
+            hour = int(match["H"]) if match["H"] else 0
+            if (match["ap"] in ("下午", "晚上") or (match["pm"] or "").lower() == "pm") and hour < 12:
+                hour += 12
+            try:
+                value = datetime(int(match["y"]), int(match["m"]), int(match["d"]), hour, int(match["M"] or 0),
+                                 int(match["S"] or 0), tzinfo=zone(tz))
+            except ValueError:
+                continue
+            found.append(_score_visible(value, bool(match["H"]), line[:match.start()] or context, index, header))
+        for match in _YEARLESS_DATE.finditer(line):
+            if (value := parse_date(match["v"], tz, now)) is not None:
+                found.append(_score_visible(value, True, "发布", index, header))
+    return found
+
+
+def _score_visible(value: datetime, timed: bool, before: str, line: int, header: _Header) -> _DateCandidate:
+    score = {"header": 4, "unknown": 1, "lead": 0, "body": -2, "before": -1}[header.place(line)]
+    score += 2 if timed else 0
+    score += 2 if _DATE_LABEL.search(before) else 0
+    return _DateCandidate(value, timed, score, "visible header", line)
+
+
+def _choose_date(structured: list[tuple[str, Any]], page: _PageText, header: _Header, tz: str | None,
+                 now: datetime | None) -> tuple[datetime | None, str | None, int | None]:
+    """The publication time: the header's when the page shows one, structured data to confirm or fill in."""
+    machine: list[_DateCandidate] = []
+    for origin, raw in structured:
+        if (value := parse_date(raw, tz, now)) is not None:
+            timed = not (isinstance(raw, str) and re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", raw))
+            if origin == "htmldate":
+                timed = not value.strftime("%H%M%S") == "000000"
+            machine.append(_DateCandidate(value, timed, 3, origin))
+    visible = sorted(_visible_dates(page, header, tz, now), key=lambda c: (-c.score, c.line or 0))
+    best_visible = visible[0] if visible and visible[0].score >= 4 else None
+    local = zone(tz)
+    if best_visible is not None:
+        for candidate in machine:
+            same_day = candidate.value.astimezone(local).date() == best_visible.value.date()
+            if same_day and candidate.timed and not best_visible.timed:
+                return candidate.value, candidate.origin, best_visible.line
+        return best_visible.value, best_visible.origin, best_visible.line
+    if machine:
+        timed = [c for c in machine if c.timed]
+        chosen = timed[0] if timed else machine[0]
+        return chosen.value, chosen.origin, None
+    if visible and visible[0].score >= 1:
+        return visible[0].value, visible[0].origin, visible[0].line
+    return None, None, None
+
+
+# ---- 来源 and bylines
+
+_SOURCE = re.compile(
+    r"(?<![资图片素材数据照视频])(?:文章|稿件|新闻|信息)?(?:来源|稿源|来自)[ \t]*[:：]?[ \t]*[\[【(（]?[ \t]*$"
+    r"|(?<![资图片素材数据照视频])(?:文章|稿件|新闻|信息)?(?:来源|稿源)[ \t]*[:：][ \t]*[\[【(（]?[ \t]*"
+    r"(?P<v>[^\s\]】)）|，,。;；:：“”\"]{2,30})")
+_PLACEHOLDER_SOURCE = re.compile(r"^(?:转载|转载文章|转帖|互联网|网络|网络整理|本站|本网|原创|佚名|未知|综合|网友|"
+                                 r"null|none|其他|其它|整理|编辑部|管理员|admin)$", re.IGNORECASE)
+_PUBLISHER_SHAPE = re.compile(r"^《.{2,15}》$|^[\w·—\-]{2,15}(?:报|网|社|刊|台|新闻|周刊|客户端|日报|晚报|杂志|通讯|在线)$")
+_NOT_A_SOURCE = re.compile(r"注明|转载请|版权|凡本网|违反|http|www\.|\.com|\.cn|size=|\d{4}|[<>=@]", re.IGNORECASE)
+
+
+def _source_value(value: str) -> str | None:
+    value = value.strip(" []【】()（）《》:：")
+    if len(value) < 2 or _PLACEHOLDER_SOURCE.match(value) or _NOT_A_SOURCE.search(value):
+        return None
+    return value
+
+
+def _choose_source(page: _PageText, header: _Header, date_at: int | None,
+                   site_names: set[str]) -> tuple[str | None, str | None]:
+    """The 来源 a page names: a labelled line (header first), else the publisher printed after the date."""
+    best: tuple[int, str] | None = None
+    lines = page.lines
+    for index, line in enumerate(lines):
+        for match in _SOURCE.finditer(line):
+            if match["v"]:
+                value, at = _source_value(match["v"]), index
+            else:  # the label ends its node: the name is the next node's text
+                nxt = index + 1
+                while nxt < len(lines) and lines[nxt] in ("[", "【", "(", "（"):
+                    nxt += 1
+                if nxt >= len(lines):
+                    continue
+                value, at = _source_value(re.split(r"[\s|，,。;；]", lines[nxt])[0]), index
+            if value is None or (line[:match.start()].rstrip().endswith(("“", '"'))):
+                continue
+            place = header.place(at)
+            score = {"header": 3, "unknown": 2, "lead": 1, "body": 1, "before": 0}[place]
+            if best is None or score > best[0]:
+                best = (score, value)
+    if best is not None:
+        return best[1], "来源 line"
+    if date_at is not None:
+        # Portals print the publisher right after the header's date: "2005年03月31日03:18 北京娱乐信报".
+        rest = _VISIBLE_DATE.split(lines[date_at], maxsplit=1)[-1].strip() if _VISIBLE_DATE.search(lines[date_at]) else ""
+        for text in (rest.split()[-1] if rest.split() else "", *(lines[date_at + 1:date_at + 2])):
+            text = text.strip()
+            if text and _PUBLISHER_SHAPE.match(text) and not _NOT_A_SOURCE.search(text) and not any(
+                    _squash(text) == _squash(n) for n in site_names):
+                return text.strip("《》"), "after date"
+    return None, None
+
+
+_NAME = r"[\u4e00-\u9fff·]{2,4}"
+_NAMES = _NAME + r"(?:(?:[ \t、，,和]|&)+" + _NAME + r")*"
+_BYLINES = (
+    # 作者：X / 作者 X / 文/X / 撰文：X / 发布者：X, the value in the same node or the next one
+    re.compile(r"(?:作[ \t]*者|撰[ \t]*文|撰稿人?|发布者|发表者|楼主|文)[ \t]*[:：/][ \t]*(?P<v>[^\n|]{0,40})$"),
+    re.compile(r"(?:^|[（(\s]|本报|本刊|实习|特约|光明日报|新华社|日报|晚报)记者[ \t]*[:：]?[ \t]*(?P<v>" + _NAMES + r")"),
+    re.compile(r"(?P<v>" + _NAME + r")[ \t]*/[ \t]*文"),
+)
+_EDITOR = re.compile(r"(?:责任编辑|责编|编辑)[ \t]*[:：][ \t]*(?P<v>[^\n|]{0,20})$")
+_NOT_A_NAME = re.compile(r"转载|注明|授权|版权|实时|播报|来源|出处|网站|网络|公司|团队|team|http|www\.|@|\.com|"
+                         r"\d{3,}|^\d+$|[<>=_{}]|该作者|文章|欢迎|点击|关注|评论|阅读|分享", re.IGNORECASE)
+
+
+def _person(value: str | None, site_names: set[str]) -> str | None:
+    """A person's name, or None for what is no name: a site, an id, an e-mail, a URL, a template."""
+    if not value:
+        return None
+    value = re.sub(r"^(?:作者|记者|文|撰文|by)\s*[:：|/]?\s*", "", " ".join(str(value).split()), flags=re.IGNORECASE)
+    value = value.strip(" []【】()（）:：")
+    value = re.split(r"\s*(?:发布|时间|日期|来源|编辑|责编|摄影|摄|发自|报道|\d{4}[-年/])", value)[0].strip(" ,，")
+    if not value or len(value) > 40 or _NOT_A_NAME.search(value) or re.fullmatch(r"[\W\d_]+", value):
+        return None
+    if "," in value and any(_SITE_WORDS.search(p.strip()) for p in value.split(",")):
+        return None  # "云南网,云南日报报业集团": a list of site names, not of authors
+    if _site_like(value, site_names) and not re.fullmatch(_NAMES, value):
+        return None
+    return value
+
+
+def _byline_lines(page: _PageText, header: _Header) -> list[tuple[int, str]]:
+    places = {"header": 0, "lead": 1, "unknown": 2}
+    indexed = [(places[header.place(i)], i) for i in range(len(page.lines)) if header.place(i) in places]
+    return [(rank, page.lines[i] + ("\n" + page.lines[i + 1] if i + 1 < len(page.lines) else ""))
+            for rank, i in sorted(indexed)]
+
+
+def _choose_author(meta: dict[str, str], ld: dict[str, Any], fallback: str | None, page: _PageText,
+                   header: _Header, site_names: set[str]) -> tuple[str | None, str | None]:
+    for origin, raw in (("json-ld", _ld_name(ld.get("author"))), ("meta", meta.get("author")),
+                        ("meta", meta.get("article:author"))):
+        if (value := _person(raw, site_names)) is not None:
+            return value, origin
+    for rank, text in _byline_lines(page, header):
+        if rank > 1:
+            break
+        for pattern in _BYLINES:
+            for match in pattern.finditer(text.split("\n")[0]):
+                raw = match["v"] or (text.split("\n")[1] if "\n" in text else "")
+                if (value := _person(raw, site_names)) is not None:
+                    return value, "byline"
+    if (value := _person(fallback, site_names)) is not None:
+        return value, "trafilatura"
+    return None, None
+
+
+def _choose_editor(page: _PageText, header: _Header) -> str | None:
+    for index, line in enumerate(page.lines):
+        if header.place(index) == "before":
+            continue
+        if match := _EDITOR.search(line):
+            raw = match["v"] or (page.lines[index + 1] if index + 1 < len(page.lines) else "")
+            if (value := _person(raw, set())) is not None:
+                return value
+    return None
 
 
 def _prune(tree: Any, expressions: tuple[str, ...]) -> None:
