@@ -119,7 +119,7 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     site_name = _clean_site(meta.get("og:site_name")) or _clean_site(doc.sitename)
     publisher = _ld_name(ld.get("publisher"))
     site_names = {n for n in (site_name, publisher, meta.get("application-name")) if n}
-    body_start = page.find_line((doc.text or "").strip().splitlines()[0] if (doc.text or "").strip() else "")
+    body_start = _body_start(page, doc.text or "")
     title, title_from = _choose_title(tree, meta, ld, doc.title, page, body_start, site_names)
     provenance: dict[str, str] = {"title": title_from}
     body = lxml.html.document_fromstring(build_html_output(doc)).find("body")
@@ -216,7 +216,7 @@ def _first_date(candidates: list[Any], tz: str | None, now: datetime | None = No
 # a labelled header line, a byline pattern) and where they sit: between the headline and the body is
 # the article's header; before it the site's template, inside the body its lead text.
 
-_SKIP_TEXT = {"script", "style", "noscript", "template", "textarea", "select", "option"}
+_SKIP_TEXT = {"script", "style", "noscript", "template", "textarea", "select", "option", "title"}
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
 
 
@@ -225,23 +225,23 @@ class _PageText:
     """The visible text of a page, one text node a line, NFKC-normalised."""
 
     lines: tuple[str, ...]
-    tags: tuple[str, ...]  # the element each line's text sits in
+    elements: tuple[Any, ...]  # the element each line's text sits in
     linked: tuple[bool, ...]  # the line is the text of a link
 
     @classmethod
     def of(cls, tree: Any) -> _PageText:
         lines: list[str] = []
-        tags: list[str] = []
+        elements: list[Any] = []
         linked: list[bool] = []
         root = tree.find("body")
         if root is None:
             return cls((), (), ())
 
         def add(text: str | None, element: Any, in_link: bool) -> None:
-            value = " ".join(_PRIVATE_USE.sub("", unicodedata.normalize("NFKC", text or "")).split())
+            value = " ".join(_PRIVATE_USE.sub("", text or "").split())
             if value:
                 lines.append(value)
-                tags.append(element.tag)
+                elements.append(element)
                 linked.append(in_link)
 
         def walk(element: Any, in_link: bool) -> None:
@@ -255,7 +255,16 @@ class _PageText:
                     add(child.tail, element, in_link)
 
         walk(root, False)
-        return cls(tuple(lines), tuple(tags), tuple(linked))
+        return cls(tuple(lines), tuple(elements), tuple(linked))
+
+    def first_lines(self) -> dict[Any, int]:
+        """Each element holding text, and its first line (its own or a descendant's)."""
+        found: dict[Any, int] = {}
+        for index, element in enumerate(self.elements):
+            while element is not None and element not in found:
+                found[element] = index
+                element = element.getparent()
+        return found
 
     def find_line(self, text: str, start: int = 0) -> int | None:
         """The first line at or after ``start`` where ``text`` (the body's first line) begins."""
@@ -272,8 +281,10 @@ class _PageText:
         wanted = _squash(title)
         title_at = None
         if wanted:
-            limit = body_start if body_start is not None else len(self.lines)
-            for index in range(min(limit + 1, len(self.lines)) - 1, -1, -1):
+            # The occurrence nearest above the body; the first one when the body was not found.
+            order = (range(min(body_start + 1, len(self.lines)) - 1, -1, -1) if body_start is not None
+                     else range(len(self.lines)))
+            for index in order:
                 line = _squash(self.lines[index])
                 if line and (line == wanted or (len(line) >= 4 and wanted.startswith(line))
                              or (len(wanted) >= 4 and line.startswith(wanted))):
@@ -301,6 +312,17 @@ class _Header:
         return "unknown" if body is None else "header" if line >= body - 25 else "before"
 
 
+def _body_start(page: _PageText, text: str) -> int | None:
+    """The line where the extracted body begins: the first of its long lines that the next one follows
+    closely (trafilatura sometimes puts a copyright or a menu line first)."""
+    lines = [line.strip() for line in text.splitlines() if len(line.strip()) >= 15][:6]
+    found = [at for line in lines if (at := page.find_line(line)) is not None]
+    for index, at in enumerate(found):
+        if any(0 < other - at <= 80 for other in found[index + 1:]):
+            return at
+    return found[0] if found else page.find_line(text.strip().splitlines()[0] if text.strip() else "")
+
+
 def _squash(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
 
@@ -312,7 +334,7 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—»·:/>]{1,2}\s+|_{1,2}|\s*--\s*|\s
 _SITE_WORDS = re.compile(
     r"(?:网|网站|门户网站|在线|频道|报|日报|晚报|社区|论坛|博客|新闻|资讯|中心|百科全书|百科|官网|官方网站|平台|"
     r"tv|news|online|blog|\.com|\.cn|\.net|\.org|archiver|powered by.*)$|^(?:www\.|https?://)", re.IGNORECASE)
-_ORIGINAL_MARK = re.compile(r"^原创\s+")
+_ORIGINAL_MARK = re.compile(r"^原创(?:\s+|(?=[\u4e00-\u9fff“]{6}))")
 
 
 def _clean_site(value: str | None) -> str | None:
@@ -330,7 +352,7 @@ def _site_like(part: str, site_names: set[str]) -> bool:
     if any(squashed and (squashed == _squash(n) or squashed in _squash(n) or _squash(n) in squashed)
            for n in site_names if len(_squash(n)) >= 2):
         return True
-    return len(part) <= 16 and bool(_SITE_WORDS.search(part))
+    return len(part) <= (16 if re.search(r"[\u4e00-\u9fff]", part) else 30) and bool(_SITE_WORDS.search(part))
 
 
 def _strip_site(title: str, site_names: set[str]) -> str:
@@ -349,7 +371,7 @@ def _strip_site(title: str, site_names: set[str]) -> str:
     while len(keep) > 1 and _site_like(parts[keep[-1]], site_names):
         keep.pop()
         # "headline_channel_site": once the site closed it, what stands between is the channel.
-        while len(keep) > 1 and len(parts[keep[-1]]) <= 8 and seps[keep[-1] - 1].group(0).strip() in ("_", "__"):
+        while len(keep) > 1 and len(parts[keep[-1]]) <= 10 and len(parts[keep[-1]]) < len(parts[keep[0]]):
             keep.pop()
     while len(keep) > 1 and _site_like(parts[keep[0]], site_names):
         keep.pop(0)
@@ -359,68 +381,94 @@ def _strip_site(title: str, site_names: set[str]) -> str:
     return title[(seps[start - 1].end() if start else 0):(seps[end].start() if end < len(seps) else len(title))].strip()
 
 
-def _heading_candidates(tree: Any) -> list[tuple[str, int]]:
-    """(text, weight) of elements styled or named as a headline."""
+_TITLE_LABEL = re.compile(r"^(?:主题|标题|题目|subject)\s*[:：]\s*|^(?:re|回复)\s*[:：]\s*", re.IGNORECASE)
+_TITLE_TAIL = re.compile(r"[\s\-_|]*-\s*-[\s\-_|]*$|\s*[|_]+\s*$|\s*[(（](?:页\s*\d+|第\s*\d+\s*页)[)）]\s*$")
+
+
+def _tidy_title(text: str) -> str:
+    text = " ".join(_PRIVATE_USE.sub("", text).split())
+    return _ORIGINAL_MARK.sub("", _TITLE_TAIL.sub("", _TITLE_LABEL.sub("", text))).strip()
+
+
+def _heading_candidates(tree: Any, page: _PageText, body_start: int | None) -> list[tuple[str, int]]:
+    """(text, score) of elements styled or named as a headline, scored on what they are and where they sit."""
     found: list[tuple[str, int]] = []
     body = tree.find("body")
     if body is None:
         return found
+    first_lines = page.first_lines()
     for element in body.iter():
-        if not isinstance(element.tag, str) or element.tag in _SKIP_TEXT:
+        if not isinstance(element.tag, str) or element.tag in _SKIP_TEXT or element not in first_lines:
             continue
         names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
         weight = {"h1": 3, "h2": 2, "h3": 1}.get(element.tag, 0)
-        if re.search(r"title|headline|heading|biaoti|subject", names) and not re.search(r"sub|side|list|nav|foot", names):
+        if re.search(r"title|headline|heading|biaoti|subject", names) and not re.search(
+                r"sub|side|list|nav|foot|small|date|time|sitetitle|logo", names):
             weight += 2
-        if weight == 0 and element.tag not in ("font", "b", "strong", "th", "td", "span", "div", "p"):
+        if element.tag in ("strong", "b", "big") or (element.tag == "font" and (element.get("size") or "0") >= "3"):
+            weight += 1
+        raw = " ".join(element.text_content().split())
+        if _TITLE_LABEL.match(raw) and len(raw) > 8:
+            weight += 2  # "主题：…" / "标题：…": a forum's or a document's own label for its title
+        if weight == 0:
             continue
-        text = " ".join(_PRIVATE_USE.sub("", unicodedata.normalize("NFKC", element.text_content())).split())
-        if 4 <= len(text) <= 120:
-            if element.tag == "a" or (len(element) == 1 and element[0].tag == "a" and not (element.text or "").strip()):
-                weight -= 3  # a link to another story: a recommendation, not this page's headline
-            found.append((text, weight))
+        text = _tidy_title(raw)
+        if not 4 <= len(text) <= 120:
+            continue
+        line = first_lines[element]
+        if page.linked[line] and "title" not in names:
+            weight -= 3  # a link to another story: a recommendation, not this page's headline
+        if body_start is not None:
+            if body_start - 12 <= line <= body_start:
+                weight += 3
+            elif body_start - 40 <= line < body_start:
+                weight += 1
+            elif line > body_start + 1:
+                weight -= 3  # a subheading of the text, or the next story's headline
+        found.append((text, weight))
     return found
 
 
 def _choose_title(tree: Any, meta: dict[str, str], ld: dict[str, Any], fallback: str | None, page: _PageText,
                   body_start: int | None, site_names: set[str]) -> tuple[str, str]:
-    tag_title = " ".join(_PRIVATE_USE.sub("", unicodedata.normalize("NFKC", _first(tree, "//title/text()") or "")).split())
-    og = " ".join(unicodedata.normalize("NFKC", meta.get("og:title") or "").split())
-    if og and tag_title and len(og) < len(tag_title) and tag_title.startswith(og) and og[-1:] not in "」”\"'":
+    tag_title = " ".join(_PRIVATE_USE.sub("", _first(tree, "//title/text()") or "").split())
+    og = " ".join((meta.get("og:title") or "").split())
+    if og and tag_title and len(og) < len(tag_title) and tag_title.startswith(og):
         og = ""  # cut at an unescaped quote: <title> has the whole of it
     headline = ld.get("headline") if isinstance(ld.get("headline"), str) else ""
     stripped = _strip_site(tag_title, site_names) if tag_title else ""
-    references = [(s, w) for s, w in ((og and _strip_site(og, site_names), 5), (headline, 5), (stripped, 4),
-                                       (tag_title, 3)) if s]
-    best: tuple[int, str, str] | None = None
-    for text, weight in _heading_candidates(tree):
-        squashed = _squash(text)
+    references: list[tuple[str, int]] = [(value, bonus) for value, bonus in (
+        (og and _strip_site(og, site_names), 5), (headline, 5), (stripped, 4), (tag_title, 3)) if value]
+    references += [(part, 3) for part in _TITLE_SEPARATOR.split(tag_title) if len(part) >= 6]
+    matched: tuple[int, str] | None = None  # a heading that is (the start of) a title the page declares
+    unmatched: tuple[int, str] | None = None  # the headline-looking element nearest the body
+    for text, weight in _heading_candidates(tree, page, body_start):
         if _site_like(text, site_names) and len(text) <= 16:
             continue
-        score = weight
-        matched = ""
+        squashed = _squash(text)
+        found: tuple[int, str] | None = None
         for reference, bonus in references:
             ref = _squash(reference)
             if squashed == ref:
-                score, matched = score + bonus + 2, reference
+                found = (weight + bonus + 2, reference if bonus >= 4 else text)
                 break
             if len(squashed) >= max(4, len(ref) // 3) and ref.startswith(squashed):
-                score, matched = score + bonus, text
+                found = (weight + bonus, text)
                 break
-        if not matched and weight < 2:
-            continue
-        if best is None or score > best[0]:
-            best = (score, matched or text, "heading")
-    if best is not None and best[0] >= 6:
-        return _ORIGINAL_MARK.sub("", best[1]), best[2]
+        if found is not None and (matched is None or found[0] > matched[0]):
+            matched = found
+        elif found is None and (unmatched is None or weight > unmatched[0]):
+            unmatched = (weight, text)
+    if matched is not None and matched[0] >= 6:
+        return _tidy_title(matched[1]), "heading"
     for value, origin in ((og and _strip_site(og, site_names), "og:title"), (headline, "json-ld"),
                           (stripped, "title tag")):
-        if value and not _site_like(value, site_names):
-            return _ORIGINAL_MARK.sub("", value), origin
-    if best is not None and best[0] >= 2:
-        return _ORIGINAL_MARK.sub("", best[1]), best[2]
-    value = " ".join((fallback or tag_title or "").split())
-    return _ORIGINAL_MARK.sub("", value), "trafilatura" if fallback else "title tag"
+        generic = _site_like(value, site_names) or len(_squash(value)) < 4 or _squash(value) in ("null", "untitled")
+        if value and not generic:
+            return _tidy_title(value), origin
+    if unmatched is not None and unmatched[0] >= 2:
+        return _tidy_title(unmatched[1]), "heading"
+    return _tidy_title(fallback or tag_title or ""), "trafilatura" if fallback else "title tag"
 
 
 # ---- date
@@ -430,6 +478,9 @@ _VISIBLE_DATE = re.compile(
     r"(?!\d)[ \t]*日?(?:[ \t]*(?:星期|周)[一二三四五六日天])?"
     r"(?:[ \t]*(?:T|-)?[ \t]*(?P<ap>上午|下午|晚上|凌晨|早上)?(?P<H>\d{1,2})[ \t]*[:时][ \t]*(?P<M>\d{2})"
     r"(?:[ \t]*[:分][ \t]*(?P<S>\d{2}))?(?:[ \t]*(?P<pm>[AaPp][Mm]))?)?")
+# "9/17/2004 5:54:13 AM": month first, as a 12-hour clock says (US templates of old CMSes).
+_US_DATE = re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})[ \t]+(?P<H>\d{1,2}):(?P<M>\d{2})"
+                      r"(?::(?P<S>\d{2}))?[ \t]*(?P<pm>[AaPp][Mm])")
 _YEARLESS_DATE = re.compile(r"(?:发布|发表|更新|时间|日期)[^\n\d]{0,3}[:：][ \t]*(?P<v>\d{1,2}-\d{1,2}[ \t]+\d{1,2}:\d{2})")
 _DATE_LABEL = re.compile(r"(?:发布|发表|更新|时间|日期|发布于|发表于|posted|published|date)[^\n\d]{0,4}$", re.IGNORECASE)
 _NOT_PUBLICATION = re.compile(r"©|版权|copyright|备案|ICP|访问量|注册|成立于|建立于|今天是|农历", re.IGNORECASE)
@@ -454,7 +505,7 @@ def _structured_dates(tree: Any, meta: dict[str, str], ld: dict[str, Any], html:
         found.append(("script", match.group(1)))
     try:
         found.append(("htmldate", find_date(tree, extensive_search=False, original_date=True,
-                                            outputformat="%Y-%m-%dT%H:%M:%S")))
+                                            outputformat="%Y-%m-%dT%H:%M:%S%z")))
     except (ValueError, TypeError) as exc:  # htmldate's own parse failures; the other signals remain
         logger.debug("htmldate failed: %s", exc)
     return [(origin, value) for origin, value in found if value]
@@ -462,14 +513,20 @@ def _structured_dates(tree: Any, meta: dict[str, str], ld: dict[str, Any], html:
 
 def _visible_dates(page: _PageText, header: _Header, tz: str | None, now: datetime | None) -> list[_DateCandidate]:
     found: list[_DateCandidate] = []
-    for index, line in enumerate(page.lines):
+    for index, raw in enumerate(page.lines):
+        line = unicodedata.normalize("NFKC", raw)
         context = page.lines[index - 1] if index else ""
         if _NOT_PUBLICATION.search(line) or _NOT_PUBLICATION.search(context[-20:]):
             continue
-        for match in _VISIBLE_DATE.finditer(line):
+        for match in [*_VISIBLE_DATE.finditer(line), *_US_DATE.finditer(line)]:
+            if match.re is _VISIBLE_DATE and _US_DATE.search(line[max(0, match.start() - 6):match.end() + 12]):
+                continue
             hour = int(match["H"]) if match["H"] else 0
-            if (match["ap"] in ("下午", "晚上") or (match["pm"] or "").lower() == "pm") and hour < 12:
+            groups = match.groupdict()
+            if (groups.get("ap") in ("下午", "晚上") or (groups.get("pm") or "").lower() == "pm") and hour < 12:
                 hour += 12
+            elif (groups.get("pm") or "").lower() == "am" and hour == 12:
+                hour = 0
             try:
                 value = datetime(int(match["y"]), int(match["m"]), int(match["d"]), hour, int(match["M"] or 0),
                                  int(match["S"] or 0), tzinfo=zone(tz))
@@ -483,7 +540,10 @@ def _visible_dates(page: _PageText, header: _Header, tz: str | None, now: dateti
 
 
 def _score_visible(value: datetime, timed: bool, before: str, line: int, header: _Header) -> _DateCandidate:
-    score = {"header": 4, "unknown": 1, "lead": 0, "body": -2, "before": -1}[header.place(line)]
+    place = header.place(line)
+    score = {"header": 4, "unknown": 1, "lead": 0, "body": -2, "before": -1}[place]
+    if place == "before" and header.title_at is not None and header.title_at - line <= 3:
+        score = 2  # the date printed just above the headline (newspaper pages)
     score += 2 if timed else 0
     score += 2 if _DATE_LABEL.search(before) else 0
     return _DateCandidate(value, timed, score, "visible header", line)
@@ -511,6 +571,11 @@ def _choose_date(structured: list[tuple[str, Any]], page: _PageText, header: _He
     if machine:
         timed = [c for c in machine if c.timed]
         chosen = timed[0] if timed else machine[0]
+        if not chosen.timed:
+            # The machine-readable date gives the day; the page's own text of that day gives the time.
+            for candidate in visible:
+                if candidate.timed and candidate.value.date() == chosen.value.astimezone(local).date():
+                    return candidate.value, f"{chosen.origin} + visible time", candidate.line
         return chosen.value, chosen.origin, None
     if visible and visible[0].score >= 1:
         return visible[0].value, visible[0].origin, visible[0].line
