@@ -119,12 +119,15 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     site_name = _clean_site(meta.get("og:site_name")) or _clean_site(doc.sitename)
     publisher = _ld_name(ld.get("publisher"))
     site_names = {n for n in (site_name, publisher, meta.get("application-name")) if n}
-    body_start = _body_start(page, doc.text or "")
-    title, title_from = _choose_title(tree, meta, ld, doc.title, page, body_start, site_names)
-    provenance: dict[str, str] = {"title": title_from}
     body = lxml.html.document_fromstring(build_html_output(doc)).find("body")
     if body is None:
         raise ExtractionError("no article body found")
+    # Where the body sits in the page; doc.text is markdown, so picture and link lines never match there
+    # and the plain text of the body finds its end.
+    plain = _text_of(body)
+    body_start = _body_start(page, doc.text or "")
+    title, title_from = _choose_title(tree, meta, ld, doc.title, page, body_start, site_names)
+    provenance: dict[str, str] = {"title": title_from}
     _restore_images(body, image_tokens)
     _drop_leading_title(body, title)
     _drop_trailing_furniture(body)
@@ -133,7 +136,7 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     images = _images(body)
     if not text:
         raise ExtractionError("no article text found")
-    header = page.header(title, body_start)
+    header = page.header(title, body_start, _body_end(page, plain, body_start))
     published, date_from, date_at = _choose_date(structured_dates, page, header, tz, now)
     if date_from:
         provenance["published"] = date_from
@@ -276,7 +279,7 @@ class _PageText:
                 return index
         return None
 
-    def header(self, title: str, body_start: int | None) -> _Header:
+    def header(self, title: str, body_start: int | None, body_end: int | None = None) -> _Header:
         """Where the headline is, and the lines from it to the body: the article's header."""
         wanted = _squash(title)
         title_at = None
@@ -290,17 +293,21 @@ class _PageText:
                              or (len(wanted) >= 4 and line.startswith(wanted))):
                     title_at = index
                     break
-        return _Header(title_at, body_start)
+        return _Header(title_at, body_start, body_end)
 
 
 @dataclass(frozen=True)
 class _Header:
     title_at: int | None
     body_start: int | None
+    body_end: int | None = None  # the line of the body's last long line
 
     def place(self, line: int) -> str:
-        """"header", "before", "lead" (the body's first lines), "body" or "unknown"."""
+        """"header", "before", "lead" (the body's first lines), "tail" (its last), "body" or "unknown"."""
         start, body = self.title_at, self.body_start
+        if self.body_end is not None and self.body_end - 1 <= line <= self.body_end + 4 and (
+                start is None or line > start) and (body is None or line >= body):
+            return "tail"
         if start is not None and body is not None and body < start:
             body = None  # the headline sits below the text trafilatura starts at: trust the headline
         if start is not None and line < start:
@@ -310,6 +317,17 @@ class _Header:
         if start is not None:
             return "header" if body is not None or line <= start + 25 else "body"
         return "unknown" if body is None else "header" if line >= body - 25 else "before"
+
+
+def _body_end(page: _PageText, text: str, body_start: int | None) -> int | None:
+    """The line of the body's last line of some length."""
+    lines = [line.strip() for line in text.splitlines() if len(line.strip()) >= 6 and " | " not in line]
+    for line in reversed(lines[-8:]):
+        probe = _squash(line)[-12:]
+        for index in range(len(page.lines) - 1, (body_start or 0) - 1, -1):
+            if probe and probe in _squash(page.lines[index]):
+                return index
+    return None
 
 
 def _body_start(page: _PageText, text: str) -> int | None:
@@ -481,6 +499,8 @@ _VISIBLE_DATE = re.compile(
 # "9/17/2004 5:54:13 AM": month first, as a 12-hour clock says (US templates of old CMSes).
 _US_DATE = re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})[ \t]+(?P<H>\d{1,2}):(?P<M>\d{2})"
                       r"(?::(?P<S>\d{2}))?[ \t]*(?P<pm>[AaPp][Mm])")
+# "——《北京之春》1998年3月号": a periodical's issue, to the month; only when nothing better is shown.
+_ISSUE_DATE = re.compile(r"《[^》]{1,20}》[ \t]*(?P<y>(?:19|20)\d{2})[ \t]*年[ \t]*(?P<m>\d{1,2})[ \t]*月")
 _YEARLESS_DATE = re.compile(r"(?:发布|发表|更新|时间|日期)[^\n\d]{0,3}[:：][ \t]*(?P<v>\d{1,2}-\d{1,2}[ \t]+\d{1,2}:\d{2})")
 _DATE_LABEL = re.compile(r"(?:发布|发表|更新|时间|日期|发布于|发表于|posted|published|date)[^\n\d]{0,4}$", re.IGNORECASE)
 _NOT_PUBLICATION = re.compile(r"©|版权|copyright|备案|ICP|访问量|注册|成立于|建立于|今天是|农历", re.IGNORECASE)
@@ -533,6 +553,10 @@ def _visible_dates(page: _PageText, header: _Header, tz: str | None, now: dateti
             except ValueError:
                 continue
             found.append(_score_visible(value, bool(match["H"]), line[:match.start()] or context, index, header))
+        for match in _ISSUE_DATE.finditer(line):
+            if 1 <= int(match["m"]) <= 12:
+                found.append(_DateCandidate(datetime(int(match["y"]), int(match["m"]), 1, tzinfo=zone(tz)), False, 1,
+                                            "periodical issue", index))
         for match in _YEARLESS_DATE.finditer(line):
             if (value := parse_date(match["v"], tz, now)) is not None:
                 found.append(_score_visible(value, True, "发布", index, header))
@@ -541,7 +565,7 @@ def _visible_dates(page: _PageText, header: _Header, tz: str | None, now: dateti
 
 def _score_visible(value: datetime, timed: bool, before: str, line: int, header: _Header) -> _DateCandidate:
     place = header.place(line)
-    score = {"header": 4, "unknown": 1, "lead": 0, "body": -2, "before": -1}[place]
+    score = {"header": 4, "unknown": 1, "lead": 0, "body": -2, "tail": -2, "before": -1}[place]
     if place == "before" and header.title_at is not None and header.title_at - line <= 3:
         score = 2  # the date printed just above the headline (newspaper pages)
     score += 2 if timed else 0
@@ -620,7 +644,7 @@ def _choose_source(page: _PageText, header: _Header, date_at: int | None,
             if value is None or (line[:match.start()].rstrip().endswith(("“", '"'))):
                 continue
             place = header.place(at)
-            score = {"header": 3, "unknown": 2, "lead": 1, "body": 1, "before": 0}[place]
+            score = {"header": 3, "unknown": 2, "tail": 2, "lead": 1, "body": 1, "before": 0}[place]
             if best is None or score > best[0]:
                 best = (score, value)
     if best is not None:
@@ -637,16 +661,24 @@ def _choose_source(page: _PageText, header: _Header, date_at: int | None,
 
 
 _NAME = r"[\u4e00-\u9fff·]{2,4}"
-_NAMES = _NAME + r"(?:(?:[ \t、，,和]|&)+" + _NAME + r")*"
-_BYLINES = (
-    # 作者：X / 作者 X / 文/X / 撰文：X / 发布者：X, the value in the same node or the next one
-    re.compile(r"(?:作[ \t]*者|撰[ \t]*文|撰稿人?|发布者|发表者|楼主|文)[ \t]*[:：/][ \t]*(?P<v>[^\n|]{0,40})$"),
-    re.compile(r"(?:^|[（(\s]|本报|本刊|实习|特约|光明日报|新华社|日报|晚报)记者[ \t]*[:：]?[ \t]*(?P<v>" + _NAMES + r")"),
-    re.compile(r"(?P<v>" + _NAME + r")[ \t]*/[ \t]*文"),
-)
-_EDITOR = re.compile(r"(?:责任编辑|责编|编辑)[ \t]*[:：][ \t]*(?P<v>[^\n|]{0,20})$")
+_NAMES = _NAME + r"(?:(?:[ \t\u3000、，,和]|&)+" + _NAME + r")*"
+_AFTER_NAMES = r"(?=[ \t\u3000]*(?:$|[）)\]】，,。/|]|发自|摄|通讯员|[ \t\u3000][\u4e00-\u9fff]{2,8}报道))"
+# Byline forms, each with its label; the value may be the next node's text when the label ends its node.
+_LABELLED_BYLINE = re.compile(
+    r"(?:作[ \t\u3000]*者|撰[ \t]*文|撰稿人?|发布者|发表者|楼主|^文)[ \t\u3000]*[:：/][ \t\u3000]*(?P<v>[^\n|]{0,40})$")
+_REPORTER_BYLINE = re.compile(r"(?:^|(?<=[（(\[【□\s·]))[\w·]{0,8}?记者[ \t\u3000]*[:：]?[ \t\u3000]*(?P<v>" + _NAMES + r")"
+                              + _AFTER_NAMES)
+_SLASH_BYLINE = re.compile(r"(?:^|(?<=[（(\s]))文[ \t]*/[ \t]*(?P<v>" + _NAMES + r")" + _AFTER_NAMES
+                           + r"|(?P<w>" + _NAME + r")[ \t]*/[ \t]*文")
+# "（姚峰 上海报道）", "（袁源）": the reporter in brackets closing the text (or opening it).
+_BRACKET_BYLINE = re.compile(r"[（(][ \t\u3000]*(?:[\w·]{0,8}?记者[ \t\u3000]*)?(?P<v>" + _NAMES
+                             + r")(?:[ \t\u3000]+[\u4e00-\u9fff]{2,8}报道)?[ \t\u3000]*[）)]$")
+_NAME_LINE = re.compile(r"^\[?[ \t\u3000]*(?P<v>" + _NAMES + r")[ \t\u3000]*\]?$")
+_EDITOR = re.compile(r"(?:责任编辑|责编|编辑)[ \t]*[:：][ \t]*(?P<v>[^\n|）)]{0,20})")
 _NOT_A_NAME = re.compile(r"转载|注明|授权|版权|实时|播报|来源|出处|网站|网络|公司|团队|team|http|www\.|@|\.com|"
-                         r"\d{3,}|^\d+$|[<>=_{}]|该作者|文章|欢迎|点击|关注|评论|阅读|分享", re.IGNORECASE)
+                         r"\d{3,}|^\d+$|[<>=_{}]|该作者|文章|欢迎|点击|关注|评论|阅读|分享|资料|图片|组图|附图|"
+                         r"待续|完$|^图$|原标题|新华社|本报|本刊|通讯员|报道|编辑|责编|记者|^(?:原创|楼主|博客|目录|返回|学习目的)$",
+                         re.IGNORECASE)
 
 
 def _person(value: str | None, site_names: set[str]) -> str | None:
@@ -654,8 +686,12 @@ def _person(value: str | None, site_names: set[str]) -> str | None:
     if not value:
         return None
     value = re.sub(r"^(?:作者|记者|文|撰文|by)\s*[:：|/]?\s*", "", " ".join(str(value).split()), flags=re.IGNORECASE)
-    value = value.strip(" []【】()（）:：")
-    value = re.split(r"\s*(?:发布|时间|日期|来源|编辑|责编|摄影|摄|发自|报道|\d{4}[-年/])", value)[0].strip(" ,，")
+    value = re.split(r"\s*(?:发布|时间|日期|来源|出自|编辑|责编|摄影|摄|发自|报道|\d{4}[-年/])", value)[0].strip(" ,，:：")
+    while value and value[0] in "[【(（" and not any(c in value for c in "]】)）"):
+        value = value[1:].strip()
+    while value and value[-1] in "]】)）" and not any(c in value for c in "[【(（"):
+        value = value[:-1].strip()
+    value = re.sub(r"^\[\s*(.*?)\s*\]$", r"\1", value)
     if not value or len(value) > 40 or _NOT_A_NAME.search(value) or re.fullmatch(r"[\W\d_]+", value):
         return None
     if "," in value and any(_SITE_WORDS.search(p.strip()) for p in value.split(",")):
@@ -665,27 +701,41 @@ def _person(value: str | None, site_names: set[str]) -> str | None:
     return value
 
 
-def _byline_lines(page: _PageText, header: _Header) -> list[tuple[int, str]]:
-    places = {"header": 0, "lead": 1, "unknown": 2}
-    indexed = [(places[header.place(i)], i) for i in range(len(page.lines)) if header.place(i) in places]
-    return [(rank, page.lines[i] + ("\n" + page.lines[i + 1] if i + 1 < len(page.lines) else ""))
-            for rank, i in sorted(indexed)]
-
-
 def _choose_author(meta: dict[str, str], ld: dict[str, Any], fallback: str | None, page: _PageText,
                    header: _Header, site_names: set[str]) -> tuple[str | None, str | None]:
+    """Structured data when it names a person; else the byline in the header, then the one closing the
+    text ("（记者 胡晓蓉）"), then a line of names under the headline."""
     for origin, raw in (("json-ld", _ld_name(ld.get("author"))), ("meta", meta.get("author")),
                         ("meta", meta.get("article:author"))):
         if (value := _person(raw, site_names)) is not None:
             return value, origin
-    for rank, text in _byline_lines(page, header):
-        if rank > 1:
-            break
-        for pattern in _BYLINES:
-            for match in pattern.finditer(text.split("\n")[0]):
-                raw = match["v"] or (text.split("\n")[1] if "\n" in text else "")
-                if (value := _person(raw, site_names)) is not None:
-                    return value, "byline"
+    lines = page.lines
+    places = [header.place(i) for i in range(len(lines))]
+
+    def scan(wanted: tuple[str, ...], patterns: tuple[re.Pattern[str], ...]) -> str | None:
+        for index, line in enumerate(lines):
+            if places[index] not in wanted:
+                continue
+            for pattern in patterns:
+                for match in pattern.finditer(line):
+                    raw = match.groupdict().get("v") or match.groupdict().get("w")
+                    if not raw and pattern is _LABELLED_BYLINE and index + 1 < len(lines):
+                        raw = lines[index + 1]
+                    if (value := _person(raw, site_names)) is not None:
+                        return value
+        return None
+
+    bylines = (_LABELLED_BYLINE, _REPORTER_BYLINE, _SLASH_BYLINE)
+    if value := scan(("header", "unknown"), (*bylines, _BRACKET_BYLINE)):
+        return value, "byline"
+    if value := scan(("lead", "tail"), (*bylines, _BRACKET_BYLINE)):
+        return value, "byline"
+    if header.title_at is not None:
+        for index in range(header.title_at + 1, min(header.title_at + 3, len(lines))):
+            if page.linked[index] or places[index] != "header":
+                continue
+            if (match := _NAME_LINE.match(lines[index])) and (value := _person(match["v"], site_names)):
+                return value, "name under the headline"
     if (value := _person(fallback, site_names)) is not None:
         return value, "trafilatura"
     return None, None
@@ -696,7 +746,7 @@ def _choose_editor(page: _PageText, header: _Header) -> str | None:
         if header.place(index) == "before":
             continue
         if match := _EDITOR.search(line):
-            raw = match["v"] or (page.lines[index + 1] if index + 1 < len(page.lines) else "")
+            raw = match["v"].strip() or (page.lines[index + 1] if index + 1 < len(page.lines) else "")
             if (value := _person(raw, set())) is not None:
                 return value
     return None
