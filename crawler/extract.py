@@ -100,9 +100,9 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from None
     # Comments split text runs (React's <!-- --> between words) and trafilatura drops what follows them.
-    for comment in tree.xpath("//comment()"):
-        if comment.getparent() is not None:
-            comment.drop_tree()
+    for comment in list(tree.iter(etree.Comment)):
+        if isinstance(comment, lxml.html.HtmlComment) and comment.getparent() is not None:
+            comment.drop_tree()  # keeps its tail, the text after it
     meta = _meta(tree)
     ld = _json_ld(tree)
     original_url = _original_link(tree, url)
@@ -347,7 +347,8 @@ def _squash(text: str) -> str:
 
 # ---- title
 
-_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—»·:/>]{1,2}\s+|_{1,2}|\s*--\s*|\s*\|\s*|\s*»\s*|\s*::\s*|\s*[<>]\s*|-(?=[^-]*$)")
+_TITLE_SEPARATOR = re.compile(
+    r"\s+[|\-–—»·:/>]{1,2}\s+|_{1,2}|\s*--\s*|\s*\|\s*|\s*»\s*|\s*::\s*|\s*[<>]\s*|-(?=[^-]*$)")
 # What the end (or start) of a <title> looks like when it names the site, not the story.
 _SITE_WORDS = re.compile(
     r"(?:网|网站|门户网站|在线|频道|报|日报|晚报|社区|论坛|博客|新闻|资讯|中心|百科全书|百科|官网|官方网站|平台|"
@@ -386,7 +387,13 @@ def _strip_site(title: str, site_names: set[str]) -> str:
         last = sep.end()
     parts.append(title[last:])
     keep = list(range(len(parts)))
-    while len(keep) > 1 and _site_like(parts[keep[-1]], site_names):
+
+    def underscored_tail(index: int) -> bool:
+        # "…_网易订阅": an underscore in a Chinese <title> ends the headline; what follows is the site's.
+        return (seps[index - 1].group(0).strip() in ("_", "__") and len(parts[index].strip()) <= 10
+                and len(parts[index]) < len(parts[0]))
+
+    while len(keep) > 1 and (_site_like(parts[keep[-1]], site_names) or underscored_tail(keep[-1])):
         keep.pop()
         # "headline_channel_site": once the site closed it, what stands between is the channel.
         while len(keep) > 1 and len(parts[keep[-1]]) <= 10 and len(parts[keep[-1]]) < len(parts[keep[0]]):
@@ -479,8 +486,9 @@ def _choose_title(tree: Any, meta: dict[str, str], ld: dict[str, Any], fallback:
             unmatched = (weight, text)
     if matched is not None and matched[0] >= 6:
         return _tidy_title(matched[1]), "heading"
-    for value, origin in ((og and _strip_site(og, site_names), "og:title"), (headline, "json-ld"),
-                          (stripped, "title tag")):
+    declared: tuple[tuple[str, str], ...] = ((og and _strip_site(og, site_names), "og:title"),
+                                             (str(headline or ""), "json-ld"), (stripped, "title tag"))
+    for value, origin in declared:
         generic = _site_like(value, site_names) or len(_squash(value)) < 4 or _squash(value) in ("null", "untitled")
         if value and not generic:
             return _tidy_title(value), origin
@@ -501,8 +509,10 @@ _US_DATE = re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\
                       r"(?::(?P<S>\d{2}))?[ \t]*(?P<pm>[AaPp][Mm])")
 # "——《北京之春》1998年3月号": a periodical's issue, to the month; only when nothing better is shown.
 _ISSUE_DATE = re.compile(r"《[^》]{1,20}》[ \t]*(?P<y>(?:19|20)\d{2})[ \t]*年[ \t]*(?P<m>\d{1,2})[ \t]*月")
-_YEARLESS_DATE = re.compile(r"(?:发布|发表|更新|时间|日期)[^\n\d]{0,3}[:：][ \t]*(?P<v>\d{1,2}-\d{1,2}[ \t]+\d{1,2}:\d{2})")
-_DATE_LABEL = re.compile(r"(?:发布|发表|更新|时间|日期|发布于|发表于|posted|published|date)[^\n\d]{0,4}$", re.IGNORECASE)
+_YEARLESS_DATE = re.compile(
+    r"(?:发布|发表|更新|时间|日期)[^\n\d]{0,3}[:：][ \t]*(?P<v>\d{1,2}-\d{1,2}[ \t]+\d{1,2}:\d{2})")
+_DATE_LABEL = re.compile(r"(?:发布|发表|更新|时间|日期|发布于|发表于|posted|published|date)[^\n\d]{0,4}$",
+                         re.IGNORECASE)
 _NOT_PUBLICATION = re.compile(r"©|版权|copyright|备案|ICP|访问量|注册|成立于|建立于|今天是|农历", re.IGNORECASE)
 _WECHAT_CT = re.compile(r"""\bvar\s+ct\s*=\s*["']?(\d{10})["']?""")
 
@@ -558,8 +568,8 @@ def _visible_dates(page: _PageText, header: _Header, tz: str | None, now: dateti
                 found.append(_DateCandidate(datetime(int(match["y"]), int(match["m"]), 1, tzinfo=zone(tz)), False, 1,
                                             "periodical issue", index))
         for match in _YEARLESS_DATE.finditer(line):
-            if (value := parse_date(match["v"], tz, now)) is not None:
-                found.append(_score_visible(value, True, "发布", index, header))
+            if (yearless := parse_date(match["v"], tz, now)) is not None:
+                found.append(_score_visible(yearless, True, "发布", index, header))
     return found
 
 
@@ -581,7 +591,7 @@ def _choose_date(structured: list[tuple[str, Any]], page: _PageText, header: _He
         if (value := parse_date(raw, tz, now)) is not None:
             timed = not (isinstance(raw, str) and re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", raw))
             if origin == "htmldate":
-                timed = not value.strftime("%H%M%S") == "000000"
+                timed = value.strftime("%H%M%S") != "000000"
             machine.append(_DateCandidate(value, timed, 3, origin))
     visible = sorted(_visible_dates(page, header, tz, now), key=lambda c: (-c.score, c.line or 0))
     best_visible = visible[0] if visible and visible[0].score >= 4 else None
@@ -593,8 +603,8 @@ def _choose_date(structured: list[tuple[str, Any]], page: _PageText, header: _He
                 return candidate.value, candidate.origin, best_visible.line
         return best_visible.value, best_visible.origin, best_visible.line
     if machine:
-        timed = [c for c in machine if c.timed]
-        chosen = timed[0] if timed else machine[0]
+        with_time = [c for c in machine if c.timed]
+        chosen = with_time[0] if with_time else machine[0]
         if not chosen.timed:
             # The machine-readable date gives the day; the page's own text of that day gives the time.
             for candidate in visible:
@@ -608,13 +618,19 @@ def _choose_date(structured: list[tuple[str, Any]], page: _PageText, header: _He
 
 # ---- 来源 and bylines
 
-_SOURCE = re.compile(
-    r"(?<![资图片素材数据照视频])(?:文章|稿件|新闻|信息)?(?:来源|稿源|来自)[ \t]*[:：]?[ \t]*[\[【(（]?[ \t]*$"
-    r"|(?<![资图片素材数据照视频])(?:文章|稿件|新闻|信息)?(?:来源|稿源)[ \t]*[:：][ \t]*[\[【(（]?[ \t]*"
-    r"(?P<v>[^\s\]】)）|，,。;；:：“”\"]{2,30})")
+# Credits of a picture or of figures ("图片来源：摄图网", "资料来源：…") name no publisher of the story.
+_NOT_CREDIT = r"(?<!资料)(?<!图片)(?<!素材)(?<!数据)(?<!照片)(?<!视频)(?<!图)(?<!图文)"
+# "来源：新华社" in one node; the name stops at the next byline word ("来源：新华社作者：张三").
+_ATTRIBUTION = re.compile(
+    _NOT_CREDIT + r"(?:文章|稿件|新闻|信息)?(?:来源|稿源)[ \t\u3000]*[:：][ \t\u3000]*[\[【(（]?[ \t\u3000]*"
+    r"(?P<name>(?:(?!作者|时间|编辑|责编)[^\s\]】)）|，,。;；:：“”\"&/]){2,30})")
+# "来源：" ending its node: the name is the next node's text.
+_ATTRIBUTION_LABEL = re.compile(
+    _NOT_CREDIT + r"(?:文章|稿件|新闻|信息)?(?:来源|稿源|来自)[ \t\u3000]*[:：]?[ \t\u3000]*[\[【(（]?[ \t\u3000]*$")
 _PLACEHOLDER_SOURCE = re.compile(r"^(?:转载|转载文章|转帖|互联网|网络|网络整理|本站|本网|原创|佚名|未知|综合|网友|"
                                  r"null|none|其他|其它|整理|编辑部|管理员|admin)$", re.IGNORECASE)
-_PUBLISHER_SHAPE = re.compile(r"^《.{2,15}》$|^[\w·—\-]{2,15}(?:报|网|社|刊|台|新闻|周刊|客户端|日报|晚报|杂志|通讯|在线)$")
+_PUBLISHER_SHAPE = re.compile(
+    r"^《.{2,15}》$|^[\w·—\-]{2,15}(?:报|网|社|刊|台|新闻|周刊|客户端|日报|晚报|杂志|通讯|在线)$")
 _NOT_A_SOURCE = re.compile(r"注明|转载请|版权|凡本网|违反|http|www\.|\.com|\.cn|size=|\d{4}|[<>=@]", re.IGNORECASE)
 
 
@@ -631,18 +647,18 @@ def _choose_source(page: _PageText, header: _Header, date_at: int | None,
     best: tuple[int, str] | None = None
     lines = page.lines
     for index, line in enumerate(lines):
-        for match in _SOURCE.finditer(line):
-            if match["v"]:
-                value, at = _source_value(match["v"]), index
-            else:  # the label ends its node: the name is the next node's text
-                nxt = index + 1
-                while nxt < len(lines) and lines[nxt] in ("[", "【", "(", "（"):
-                    nxt += 1
-                if nxt >= len(lines):
-                    continue
-                value, at = _source_value(re.split(r"[\s|，,。;；]", lines[nxt])[0]), index
+        found: list[tuple[re.Match[str], str | None]] = [
+            (match, _source_value(match["name"])) for match in _ATTRIBUTION.finditer(line)]
+        if (label := _ATTRIBUTION_LABEL.search(line)) is not None:
+            nxt = index + 1
+            while nxt < len(lines) and lines[nxt] in ("[", "【", "(", "（"):
+                nxt += 1
+            if nxt < len(lines):
+                found.append((label, _source_value(re.split(r"[\s|，,。;；]", lines[nxt])[0])))
+        for match, value in found:
+            at = index
             if value is None or (line[:match.start()].rstrip().endswith(("“", '"'))):
-                continue
+                continue  # "凡本网注明“来源：…”的作品": the site's copyright notice, not this page's source
             place = header.place(at)
             score = {"header": 3, "unknown": 2, "tail": 2, "lead": 1, "body": 1, "before": 0}[place]
             if best is None or score > best[0]:
@@ -651,7 +667,8 @@ def _choose_source(page: _PageText, header: _Header, date_at: int | None,
         return best[1], "来源 line"
     if date_at is not None:
         # Portals print the publisher right after the header's date: "2005年03月31日03:18 北京娱乐信报".
-        rest = _VISIBLE_DATE.split(lines[date_at], maxsplit=1)[-1].strip() if _VISIBLE_DATE.search(lines[date_at]) else ""
+        shown = _VISIBLE_DATE.search(lines[date_at])
+        rest = lines[date_at][shown.end():].strip() if shown else ""
         for text in (rest.split()[-1] if rest.split() else "", *(lines[date_at + 1:date_at + 2])):
             text = text.strip()
             if text and _PUBLISHER_SHAPE.match(text) and not _NOT_A_SOURCE.search(text) and not any(
@@ -666,8 +683,8 @@ _AFTER_NAMES = r"(?=[ \t\u3000]*(?:$|[）)\]】，,。/|]|发自|摄|通讯员|[
 # Byline forms, each with its label; the value may be the next node's text when the label ends its node.
 _LABELLED_BYLINE = re.compile(
     r"(?:作[ \t\u3000]*者|撰[ \t]*文|撰稿人?|发布者|发表者|楼主|^文)[ \t\u3000]*[:：/][ \t\u3000]*(?P<v>[^\n|]{0,40})$")
-_REPORTER_BYLINE = re.compile(r"(?:^|(?<=[（(\[【□\s·]))[\w·]{0,8}?记者[ \t\u3000]*[:：]?[ \t\u3000]*(?P<v>" + _NAMES + r")"
-                              + _AFTER_NAMES)
+_REPORTER_BYLINE = re.compile(r"(?:^|(?<=[（(\[【□\s·]))[\w·]{0,8}?记者[ \t\u3000]*[:：]?[ \t\u3000]*"
+                              r"(?P<v>" + _NAMES + r")" + _AFTER_NAMES)
 _SLASH_BYLINE = re.compile(r"(?:^|(?<=[（(\s]))文[ \t]*/[ \t]*(?P<v>" + _NAMES + r")" + _AFTER_NAMES
                            + r"|(?P<w>" + _NAME + r")[ \t]*/[ \t]*文")
 # "（姚峰 上海报道）", "（袁源）": the reporter in brackets closing the text (or opening it).
@@ -686,7 +703,8 @@ def _person(value: str | None, site_names: set[str]) -> str | None:
     if not value:
         return None
     value = re.sub(r"^(?:作者|记者|文|撰文|by)\s*[:：|/]?\s*", "", " ".join(str(value).split()), flags=re.IGNORECASE)
-    value = re.split(r"\s*(?:发布|时间|日期|来源|出自|编辑|责编|摄影|摄|发自|报道|\d{4}[-年/])", value)[0].strip(" ,，:：")
+    value = re.split(r"\s*(?:发布|时间|日期|来源|出自|编辑|责编|摄影|摄|发自|报道|\d{4}[-年/])",
+                     value)[0].strip(" ,，:：")
     while value and value[0] in "[【(（" and not any(c in value for c in "]】)）"):
         value = value[1:].strip()
     while value and value[-1] in "]】)）" and not any(c in value for c in "[【(（"):
@@ -705,8 +723,10 @@ def _choose_author(meta: dict[str, str], ld: dict[str, Any], fallback: str | Non
                    header: _Header, site_names: set[str]) -> tuple[str | None, str | None]:
     """Structured data when it names a person; else the byline in the header, then the one closing the
     text ("（记者 胡晓蓉）"), then a line of names under the headline."""
+    declared = False
     for origin, raw in (("json-ld", _ld_name(ld.get("author"))), ("meta", meta.get("author")),
                         ("meta", meta.get("article:author"))):
+        declared = declared or bool(raw)
         if (value := _person(raw, site_names)) is not None:
             return value, origin
     lines = page.lines
@@ -736,7 +756,8 @@ def _choose_author(meta: dict[str, str], ld: dict[str, Any], fallback: str | Non
                 continue
             if (match := _NAME_LINE.match(lines[index])) and (value := _person(match["v"], site_names)):
                 return value, "name under the headline"
-    if (value := _person(fallback, site_names)) is not None:
+    # trafilatura reads the same meta tags: what was no name there is no name from it either.
+    if not declared and (value := _person(fallback, site_names)) is not None:
         return value, "trafilatura"
     return None, None
 
@@ -796,6 +817,8 @@ def _text_of(body: Any) -> str:
         block = element.tag in _BLOCKS
         if block:
             parts.append("\n")
+        elif element.tag in ("td", "th"):
+            parts.append(" ")  # table cells are separate values: "1 Kyle Busch 5040", never "1Kyle Busch5040"
         parts.append(element.text or "")
         for child in element:
             walk(child)
