@@ -129,7 +129,9 @@ def extract_file(path: Path, url: str) -> Article | None:
         return None
 
 
-def zh_web(root: Path, fields: dict[str, Field], body: Body) -> None:
+def zh_web(root: Path, fields: dict[str, Field], body: Body, alone: Body) -> None:
+    import trafilatura
+
     labels: dict[str, dict[str, Any]] = json.loads((root / "labels.json").read_text(encoding="utf-8"))
     ours: dict[str, dict[str, Any]] = json.loads(ZH_LABELS.read_text(encoding="utf-8"))
     for page, label in sorted(labels.items()):
@@ -156,6 +158,8 @@ def zh_web(root: Path, fields: dict[str, Field], body: Body) -> None:
             fields["来源"].score(short, norm(got_source) == norm(mine["source_name"]), got_source,
                                mine["source_name"])
         body.add(short, chars(article.text if article else ""), chars(label.get("text") or ""))
+        raw, _ = decode_html(path.read_bytes())
+        alone.add(short, chars(trafilatura.extract(raw) or ""), chars(label.get("text") or ""))
 
 
 def _html_text(html: str) -> str:
@@ -236,9 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[tuple[str, Callable[[], None], dict[str, Field], list[tuple[str, Body]]]] = []
     if (corpus / "zh-web").is_dir():
         zh_fields = {name: Field() for name in ("date", "no date", "author", "title", "来源")}
-        zh_body = Body()
-        runs.append(("zh-web (characters)", lambda: zh_web(corpus / "zh-web", zh_fields, zh_body), zh_fields,
-                     [("body", zh_body)]))
+        zh_body, zh_alone = Body(), Body()
+        runs.append(("zh-web (characters)", lambda: zh_web(corpus / "zh-web", zh_fields, zh_body, zh_alone),
+                     zh_fields, [("body", zh_body), ("body, trafilatura alone", zh_alone)]))
     if (corpus / "readability").is_dir():
         rd_fields = {name: Field() for name in ("title", "author", "site", "date")}
         rd_body, rd_alone = Body(), Body()

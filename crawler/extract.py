@@ -7,6 +7,7 @@ JSON-LD, <time>, visible Chinese date text, and the links aggregators put under 
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -35,7 +36,7 @@ LAZY_IMAGE_ATTRS = ("data-gif-url", "data-original", "data-src", "data-lazy-src"
 LAZY_SRCSET_ATTRS = ("data-srcset", "srcset")
 # Lazy-loading stand-ins and spacers, known by their file names; never the picture itself.
 _PLACEHOLDER_NAME = re.compile(
-    r"(?:^|[/_.-])(?:blank|spacer|pixel|transparent|placeholder|lazy|lazyload|loading|grey|gray|1x1)"
+    r"(?:^|[/_.-])(?:blank|spacer|space|clear|pixel|transparent|placeholder|lazy|lazyload|loading|grey|gray|1x1)"
     r"\.(?:gif|png|jpe?g|svg|webp)$", re.IGNORECASE)
 _SRCSET_CANDIDATE = re.compile(r"\s*(?P<url>[^\s,][^\s]*?),?(?:\s+(?P<size>[\d.]+)(?P<unit>[wx]))?\s*(?:,|$)")
 # Blocks that aggregators append after an article (AGGREGATORS.md); removed before extraction.
@@ -110,10 +111,7 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
     structured_dates = _structured_dates(tree, meta, ld, html)
     skipped_images, image_tokens = _unlazy_images(tree, url)
     _prune(tree, DEFAULT_PRUNE + prune)
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_images=True, include_links=True,
-        include_formatting=True, include_comments=False, include_tables=True,
-    )
+    doc = _bare_extraction(tree, url)
     if not isinstance(doc, Document) or not (doc.text or "").strip():
         raise ExtractionError("no article text found")
     site_name = _clean_site(meta.get("og:site_name")) or _clean_site(doc.sitename)
@@ -163,6 +161,37 @@ def extract_article(html: str, url: str, tz: str | None = DEFAULT_TZ, prune: tup
         lead_image=images[0] if images else _og_image(meta, url), skipped_images=skipped_images,
         provenance=provenance,
     )
+
+
+# Below this share of the text with tables, the text without them is the article and the rest was the
+# page's layout tables (old portals lay out the whole page in <table>s, and trafilatura keeps them all).
+_LAYOUT_TABLE_SHARE = 0.4
+_MENU_LINE = 40  # characters: the median length of the lines layout tables add
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def _bare_extraction(tree: Any, url: str) -> Any:
+    """trafilatura's extraction with tables, unless the tables were the page's layout."""
+    with_tables = tree.find(".//table") is not None
+    first = copy.deepcopy(tree) if with_tables else tree
+    doc = trafilatura.bare_extraction(
+        first, url=url, with_metadata=True, include_images=True, include_links=True,
+        include_formatting=True, include_comments=False, include_tables=True,
+    )
+    if not with_tables or not isinstance(doc, Document) or not doc.text:
+        return doc
+    alt = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_images=True, include_links=True,
+        include_formatting=True, include_comments=False, include_tables=False,
+    )
+    if not isinstance(alt, Document) or not alt.text or len(_squash(alt.text)) < 200 or (
+            len(_squash(alt.text)) >= _LAYOUT_TABLE_SHARE * len(_squash(doc.text))):
+        return doc
+    # What the tables added: the menus and link lists of a layout are short lines.
+    kept = {_squash(_MARKDOWN_LINK.sub(r"\1", line)) for line in alt.text.splitlines()}
+    added = [len(line) for line in (_squash(_MARKDOWN_LINK.sub(r"\1", line)) for line in doc.text.splitlines())
+             if line and line not in kept]
+    return alt if added and sorted(added)[len(added) // 2] <= _MENU_LINE else doc
 
 
 def _meta(tree: Any) -> dict[str, str]:

@@ -222,3 +222,13 @@ def test_extract_many_targets_prints_json_lines(tmp_path: Path, capsys: pytest.C
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert out[0]["title"] == "第0条公交线路重新规划" and "cannot read" in out[1]["error"]
     assert main(["extract", files[0], files[1], "--url", URL]) == 2
+
+
+def test_layout_tables_are_not_the_article() -> None:
+    menu = "".join(f"<tr><td><a href='/c{n}'>栏目{n}</a></td><td><a href='/d{n}'>频道{n}</a></td></tr>"
+                   for n in range(40))
+    html = ("<html><head><meta charset='utf-8'><title>公交线路重新规划</title></head><body>"
+            f"<table><tr><td><table>{menu}</table></td><td><h1>公交线路重新规划</h1>{PARAGRAPHS}</td></tr>"
+            f"<tr><td colspan='2'><table>{menu}</table></td></tr></table></body></html>")
+    text = extract_article(html, URL).text
+    assert "第6段正文" in text and "栏目3" not in text
