@@ -387,8 +387,8 @@ _ORIGINAL_MARK = re.compile(r"^原创(?:\s+|(?=[\u4e00-\u9fff“]{6}))")
 
 def _clean_site(value: str | None) -> str | None:
     value = " ".join((value or "").split())
-    if not value or re.fullmatch(r"(?:https?://)?[\w.-]+\.[a-z]{2,6}/?", value, re.IGNORECASE):
-        return None  # a hostname says where the page is, not who published it
+    if not value or re.fullmatch(r"(?:https?://)?[a-z0-9.-]+\.[a-z]{2,6}/?", value):
+        return None  # a hostname says where the page is, not who published it ("Factorio.com" is a name)
     return value
 
 
@@ -732,6 +732,7 @@ def _person(value: str | None, site_names: set[str]) -> str | None:
     if not value:
         return None
     value = re.sub(r"^(?:作者|记者|文|撰文|by)\s*[:：|/]?\s*", "", " ".join(str(value).split()), flags=re.IGNORECASE)
+    value = re.sub(r"\s*[(（]\s*https?://[^)）]*[)）]", "", value)  # "Bradley M. Kuhn (http://ebb.org/bkuhn/)"
     value = re.split(r"\s*(?:发布|时间|日期|来源|出自|编辑|责编|摄影|摄|发自|报道|\d{4}[-年/])",
                      value)[0].strip(" ,，:：")
     while value and value[0] in "[【(（" and not any(c in value for c in "]】)）"):

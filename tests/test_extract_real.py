@@ -225,8 +225,7 @@ def test_extract_many_targets_prints_json_lines(tmp_path: Path, capsys: pytest.C
 
 
 def test_layout_tables_are_not_the_article() -> None:
-    menu = "".join(f"<tr><td><a href='/c{n}'>栏目{n}</a></td><td><a href='/d{n}'>频道{n}</a></td></tr>"
-                   for n in range(40))
+    menu = "".join(f"<tr><td>栏目{n}今日推荐</td><td>频道{n}热点排行</td></tr>" for n in range(40))
     html = ("<html><head><meta charset='utf-8'><title>公交线路重新规划</title></head><body>"
             f"<table><tr><td><table>{menu}</table></td><td><h1>公交线路重新规划</h1>{PARAGRAPHS}</td></tr>"
             f"<tr><td colspan='2'><table>{menu}</table></td></tr></table></body></html>")
