@@ -381,6 +381,7 @@ _TITLE_SEPARATOR = re.compile(
 # What the end (or start) of a <title> looks like when it names the site, not the story.
 _SITE_WORDS = re.compile(
     r"(?:网|网站|门户网站|在线|频道|报|日报|晚报|社区|论坛|博客|新闻|资讯|中心|百科全书|百科|官网|官方网站|平台|"
+    r"出版社|期刊|杂志社|集团|publishers?|press|"
     r"tv|news|online|blog|\.com|\.cn|\.net|\.org|archiver|powered by.*)$|^(?:www\.|https?://)", re.IGNORECASE)
 _ORIGINAL_MARK = re.compile(r"^原创(?:\s+|(?=[\u4e00-\u9fff“]{6}))")
 
@@ -712,13 +713,23 @@ _AFTER_NAMES = r"(?=[ \t\u3000]*(?:$|[）)\]】，,。/|]|发自|摄|通讯员|[
 # Byline forms, each with its label; the value may be the next node's text when the label ends its node.
 _LABELLED_BYLINE = re.compile(
     r"(?:作[ \t\u3000]*者|撰[ \t]*文|撰稿人?|发布者|发表者|楼主|^文)[ \t\u3000]*[:：/][ \t\u3000]*(?P<v>[^\n|]{0,40})$")
-_REPORTER_BYLINE = re.compile(r"(?:^|(?<=[（(\[【□\s·]))[\w·]{0,8}?记者[ \t\u3000]*[:：]?[ \t\u3000]*"
+# "本报记者 X", "新京报记者 X", "（总台记者 X）": what stands before 记者 names an outlet or a rank, so
+# "据记者采访了解" is no byline.
+_REPORTER = (r"(?:[\w·]{0,8}?(?:报|社|台|网|刊|新闻|实习|特约|首席|驻地|本报|本刊)"
+             r"|\w{1,8}·\w{1,8})?记者")
+_REPORTER_BYLINE = re.compile(r"(?:^|(?<=[（(\[【□\s·]))" + _REPORTER + r"[ \t\u3000]*[:：]?[ \t\u3000]*"
                               r"(?P<v>" + _NAMES + r")" + _AFTER_NAMES)
 _SLASH_BYLINE = re.compile(r"(?:^|(?<=[（(\s]))文[ \t]*/[ \t]*(?P<v>" + _NAMES + r")" + _AFTER_NAMES
                            + r"|(?P<w>" + _NAME + r")[ \t]*/[ \t]*文")
 # "（姚峰 上海报道）", "（袁源）": the reporter in brackets closing the text (or opening it).
-_BRACKET_BYLINE = re.compile(r"[（(][ \t\u3000]*(?:[\w·]{0,8}?记者[ \t\u3000]*)?(?P<v>" + _NAMES
+_BRACKET_BYLINE = re.compile(r"(?:^|(?<=[。！？!?”\"」]))[（(][ \t\u3000]*(?:" + _REPORTER + r"[ \t\u3000]*)?(?P<v>"
+                             + _NAMES
                              + r")(?:[ \t\u3000]+[\u4e00-\u9fff]{2,8}报道)?[ \t\u3000]*[）)]$")
+# The same closing the text anywhere, when it says it is a reporter's: "（姚峰 上海报道）", "（记者 X）".
+_REPORTED_BYLINE = re.compile(r"[（(][ \t\u3000]*(?:" + _REPORTER + r"[ \t\u3000]*(?P<v>" + _NAMES + r")|(?P<w>"
+                              + _NAMES + r")[ \t\u3000]+[\u4e00-\u9fff]{2,8}报道)[ \t\u3000]*[）)]$")
+# "[ 黄宇 ] 来源：…": a bracketed name opening the header's source line.
+_BRACKETED_NAME = re.compile(r"^\[\s*(?P<v>" + _NAMES + r")\s*\](?=\s*(?:来源|$))")
 _NAME_LINE = re.compile(r"^\[?[ \t\u3000]*(?P<v>" + _NAMES + r")[ \t\u3000]*\]?$")
 _EDITOR = re.compile(r"(?:责任编辑|责编|编辑)[ \t]*[:：][ \t]*(?P<v>[^\n|）)]{0,20})")
 _NOT_A_NAME = re.compile(r"转载|注明|授权|版权|实时|播报|来源|出处|网站|网络|公司|团队|team|http|www\.|@|\.com|"
@@ -740,6 +751,8 @@ def _person(value: str | None, site_names: set[str]) -> str | None:
     while value and value[-1] in "]】)）" and not any(c in value for c in "[【(（"):
         value = value[:-1].strip()
     value = re.sub(r"^\[\s*(.*?)\s*\]$", r"\1", value)
+    if re.fullmatch(r"[\u4e00-\u9fff](?:\s+[\u4e00-\u9fff])+", value):
+        value = "".join(value.split())  # "赵  培": a two-character name padded to the width of three
     if not value or len(value) > 40 or _NOT_A_NAME.search(value) or re.fullmatch(r"[\W\d_]+", value):
         return None
     if "," in value and any(_SITE_WORDS.search(p.strip()) for p in value.split(",")):
@@ -762,11 +775,13 @@ def _choose_author(meta: dict[str, str], ld: dict[str, Any], fallback: str | Non
     lines = page.lines
     places = [header.place(i) for i in range(len(lines))]
 
-    def scan(wanted: tuple[str, ...], patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    def scan(wanted: tuple[str, ...], patterns: tuple[re.Pattern[str], ...], short: bool = False) -> str | None:
         for index, line in enumerate(lines):
-            if places[index] not in wanted:
+            if places[index] not in wanted or (short and len(line) > 30):
                 continue
             for pattern in patterns:
+                if page.linked[index] and pattern is not _LABELLED_BYLINE:
+                    continue  # a menu item ("记者江湖") or another story's link
                 for match in pattern.finditer(line):
                     raw = match.groupdict().get("v") or match.groupdict().get("w")
                     if not raw and pattern is _LABELLED_BYLINE and index + 1 < len(lines):
@@ -776,9 +791,14 @@ def _choose_author(meta: dict[str, str], ld: dict[str, Any], fallback: str | Non
         return None
 
     bylines = (_LABELLED_BYLINE, _REPORTER_BYLINE, _SLASH_BYLINE)
-    if value := scan(("header", "unknown"), (*bylines, _BRACKET_BYLINE)):
+    if value := scan(("header", "unknown"), (*bylines, _BRACKET_BYLINE, _BRACKETED_NAME)):
         return value, "byline"
     if value := scan(("lead", "tail"), (*bylines, _BRACKET_BYLINE)):
+        return value, "byline"
+    # A byline standing alone in the text ("□ 本报记者 X"), or a reporter's closing its last line.
+    anywhere = ("header", "unknown", "lead", "tail", "body")
+    if (value := scan(anywhere, (_LABELLED_BYLINE, _REPORTER_BYLINE, _SLASH_BYLINE), short=True)) or (
+            value := scan(anywhere, (_REPORTED_BYLINE,))):
         return value, "byline"
     if header.title_at is not None:
         for index in range(header.title_at + 1, min(header.title_at + 3, len(lines))):

@@ -231,3 +231,19 @@ def test_layout_tables_are_not_the_article() -> None:
             f"<tr><td colspan='2'><table>{menu}</table></td></tr></table></body></html>")
     text = extract_article(html, URL).text
     assert "第6段正文" in text and "栏目3" not in text
+
+
+@pytest.mark.parametrize(("closing", "author"), [
+    ("<p>完成了第一次检测工作。</p><p>□ 本报记者 王小明</p>", "王小明"),
+    ("<p>所有的改革难道不都是利益再分配的过程吗？”（王小明 上海报道）</p>", "王小明"),
+    ("<p>据记者采访了解，线路将延长。</p><p>遣臭指数：6（预测）</p>", None),
+])
+def test_bylines_closing_the_text(closing: str, author: str | None) -> None:
+    body = PARAGRAPHS + closing + PARAGRAPHS
+    assert extract_article(page(header="<h1>公交线路重新规划</h1>", body=body), URL).author == author
+
+
+def test_padded_name_and_publisher_lists() -> None:
+    head = "<meta name='author' content='中文学术期刊,汉斯出版社,Hans Publishers'>"
+    header = "<h1>公交线路重新规划</h1><span>作者:</span><span>赵  培</span>"
+    assert extract_article(page(head=head, header=header), URL).author == "赵培"
