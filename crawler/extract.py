@@ -519,11 +519,12 @@ def _choose_title(tree: Any, meta: dict[str, str], ld: dict[str, Any], fallback:
     declared: tuple[tuple[str, str], ...] = ((og and _strip_site(og, site_names), "og:title"),
                                              (str(headline or ""), "json-ld"), (stripped, "title tag"))
     for value, origin in declared:
-        generic = _site_like(value, site_names) or len(_squash(value)) < 4 or _squash(value) in ("null", "untitled")
+        short = len(_squash(value)) < (3 if re.search(r"[\u4e00-\u9fff]", value) else 4)  # "金锺国" is a title
+        generic = _site_like(value, site_names) or short or _squash(value) in ("null", "untitled")
         if value and not generic:
             return _tidy_title(value), origin
-    if unmatched is not None and unmatched[0] >= 2:
-        return _tidy_title(unmatched[1]), "heading"
+    if unmatched is not None and (unmatched[0] >= 2 or not (fallback or tag_title)):
+        return _tidy_title(unmatched[1]), "heading"  # with nothing declared, the best-looking heading
     return _tidy_title(fallback or tag_title or ""), "trafilatura" if fallback else "title tag"
 
 

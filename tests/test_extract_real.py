@@ -247,3 +247,10 @@ def test_padded_name_and_publisher_lists() -> None:
     head = "<meta name='author' content='中文学术期刊,汉斯出版社,Hans Publishers'>"
     header = "<h1>公交线路重新规划</h1><span>作者:</span><span>赵  培</span>"
     assert extract_article(page(head=head, header=header), URL).author == "赵培"
+
+
+def test_short_chinese_title_is_kept_and_a_generic_one_gives_way() -> None:
+    head = "<meta property='og:title' content='金锺国 - 维基百科，自由的百科全书'>"
+    assert extract_article(page(head=head, title="金锺国 - 维基百科，自由的百科全书"), URL).title == "金锺国"
+    html = page(title="显示", header="<p align='center'><strong>犬儒病(上)</strong></p>")
+    assert extract_article(html, URL).title == "犬儒病(上)"
