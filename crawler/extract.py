@@ -641,7 +641,8 @@ def _choose_date(structured: list[tuple[str, Any]], page: _PageText, header: _He
             for candidate in visible:
                 if candidate.timed and candidate.value.date() == chosen.value.astimezone(local).date():
                     return candidate.value, f"{chosen.origin} + visible time", candidate.line
-        return chosen.value, chosen.origin, None
+        shown = next((c.line for c in visible if c.value.date() == chosen.value.astimezone(local).date()), None)
+        return chosen.value, chosen.origin, shown
     if visible and visible[0].score >= 1:
         return visible[0].value, visible[0].origin, visible[0].line
     return None, None, None

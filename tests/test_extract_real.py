@@ -254,3 +254,10 @@ def test_short_chinese_title_is_kept_and_a_generic_one_gives_way() -> None:
     assert extract_article(page(head=head, title="金锺国 - 维基百科，自由的百科全书"), URL).title == "金锺国"
     html = page(title="显示", header="<p align='center'><strong>犬儒病(上)</strong></p>")
     assert extract_article(html, URL).title == "犬儒病(上)"
+
+
+def test_publisher_after_the_date_when_meta_gives_the_date() -> None:
+    head = "<meta name='pubdate' content='2003-07-24'>"
+    html = page(head=head, header="<h1>公交线路重新规划</h1>", after="<p>2003-7-24 钱江晚报</p>")
+    article = extract_article(html, URL)
+    assert article.source_name == "钱江晚报" and article.provenance["published"] == "meta"
