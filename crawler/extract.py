@@ -735,7 +735,7 @@ _BRACKETED_NAME = re.compile(r"^\[\s*(?P<v>" + _NAMES + r")\s*\](?=\s*(?:来源|
 _NAME_LINE = re.compile(r"^\[?[ \t\u3000]*(?P<v>" + _NAMES + r")[ \t\u3000]*\]?$")
 _EDITOR = re.compile(r"(?:责任编辑|责编|编辑)[ \t]*[:：][ \t]*(?P<v>[^\n|）)]{0,20})")
 _NOT_A_NAME = re.compile(r"转载|注明|授权|版权|实时|播报|来源|出处|网站|网络|公司|团队|team|http|www\.|@|\.com|"
-                         r"\d{3,}|^\d+$|[<>=_{}]|该作者|文章|欢迎|点击|关注|评论|阅读|分享|资料|图片|组图|附图|"
+                         r"\d{3,}|^\d+$|[<>={}]|该作者|文章|欢迎|点击|关注|评论|阅读|分享|资料|图片|组图|附图|"
                          r"待续|完$|^图$|原标题|新华社|本报|本刊|通讯员|报道|编辑|责编|记者|^(?:原创|楼主|博客|目录|返回|学习目的)$",
                          re.IGNORECASE)
 
@@ -759,7 +759,11 @@ def _person(value: str | None, site_names: set[str]) -> str | None:
         return None
     if "," in value and any(_SITE_WORDS.search(p.strip()) for p in value.split(",")):
         return None  # "云南网,云南日报报业集团": a list of site names, not of authors
-    if _site_like(value, site_names) and not re.fullmatch(_NAMES, value):
+    if any(_squash(value) == _squash(name) for name in site_names):
+        return None
+    # "网易" beside "网易新闻" is the site; "Bradley M. Kuhn" beside his blog's longer name is a person.
+    if _site_like(value, site_names) and not re.fullmatch(_NAMES, value) and (
+            re.search(r"[\u4e00-\u9fff]", value) or " " not in value):
         return None
     return value
 

@@ -261,3 +261,9 @@ def test_publisher_after_the_date_when_meta_gives_the_date() -> None:
     html = page(head=head, header="<h1>公交线路重新规划</h1>", after="<p>2003-7-24 钱江晚报</p>")
     article = extract_article(html, URL)
     assert article.source_name == "钱江晚报" and article.provenance["published"] == "meta"
+
+
+def test_a_personal_site_named_after_its_author_keeps_the_author() -> None:
+    head = ("<meta name='author' content='Bradley M. Kuhn (http://ebb.org/bkuhn/)'>"
+            "<meta property='og:site_name' content='Bradley M. Kuhn ( Brad ) ( bkuhn )'>")
+    assert extract_article(page(head=head, header="<h1>公交线路重新规划</h1>"), URL).author == "Bradley M. Kuhn"
