@@ -1,8 +1,10 @@
 """Article extraction: trafilatura for the text and body, page metadata for everything around it.
 
 trafilatura finds the article body well but dates only to the day and knows nothing of Chinese
-attribution ("来源：…") or "阅读原文" links, so those come from the page itself: og:/article: meta,
-JSON-LD, <time>, visible Chinese date text, and the links aggregators put under a copy.
+attribution ("来源：…") or "阅读原文" links, so those come from the page itself. Each field is chosen
+among candidates (JSON-LD, meta, htmldate, <time>, WeChat's script, the visible header, byline
+patterns), scored on what they are and where they sit relative to the headline and the body, and
+``Article.provenance`` says which signal won. Measured on real pages by bench/extract_eval.py.
 """
 
 from __future__ import annotations
