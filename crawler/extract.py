@@ -278,17 +278,28 @@ class _PageText:
                 elements.append(element)
                 linked.append(in_link)
 
-        def walk(element: Any, in_link: bool) -> None:
-            if not isinstance(element.tag, str) or element.tag in _SKIP_TEXT:
-                return
-            here = in_link or element.tag == "a"
-            add(element.text, element, here)
-            for child in element:
-                walk(child, here)
-                if isinstance(child.tag, str):
-                    add(child.tail, element, in_link)
-
-        walk(root, False)
+        # Iterative: a hostile page nests elements far deeper than Python's recursion limit.
+        in_link = skipping = 0
+        for event, element in etree.iterwalk(root, events=("start", "end")):
+            if not isinstance(element.tag, str):
+                if event == "end" and not skipping:
+                    add(element.tail, element.getparent(), in_link > 0)
+                continue
+            if event == "start":
+                if skipping or element.tag in _SKIP_TEXT:
+                    skipping += 1
+                    continue
+                in_link += element.tag == "a"
+                add(element.text, element, in_link > 0)
+                continue
+            if skipping:
+                skipping -= 1
+                if skipping:
+                    continue
+            else:
+                in_link -= element.tag == "a"
+            if element is not root:
+                add(element.tail, element.getparent(), in_link > 0)
         return cls(tuple(lines), tuple(elements), tuple(linked))
 
     def first_lines(self) -> dict[Any, int]:
