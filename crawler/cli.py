@@ -492,9 +492,24 @@ def _extract(target: str, url: str | None, timezone: str) -> Article:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    article = _extract(args.target, args.url, args.timezone)
-    print(json.dumps(article.to_json(), ensure_ascii=False, indent=2))
-    return 0
+    targets: list[str] = args.targets
+    if args.url and len(targets) > 1:
+        raise FeedArchiverError("--url names one page's URL: give it with one target only")
+    if len(targets) == 1:
+        article = _extract(targets[0], args.url, args.timezone)
+        print(json.dumps(article.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    # Many targets in one process (start-up is most of a single call): one JSON line each, in order;
+    # a page that fails gets a line with its error, and the exit status says some failed.
+    failed = 0
+    for target in targets:
+        try:
+            line = _extract(target, None, args.timezone).to_json()
+        except (FeedArchiverError, OSError) as exc:
+            failed += 1
+            line = {"target": target, "error": str(exc)}
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
 
 
 def _site(article: Article) -> str | None:
@@ -638,9 +653,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="data directory (default: $FEEDARCHIVER_DATA or ./data)")
     p.add_argument("--config", help="sources TOML (default: $FEEDARCHIVER_CONFIG or ./feedarchiver.toml)")
 
-    p = add("extract", cmd_extract, "show what the extractor gets from one page, as JSON")
-    p.add_argument("target", metavar="URL|FILE", help="a page URL, or a saved HTML file")
-    p.add_argument("--url", help="the page's URL when TARGET is a file (resolves relative links)")
+    p = add("extract", cmd_extract,
+            "show what the extractor gets from pages, as JSON (one JSON line per page when given several)")
+    p.add_argument("targets", nargs="+", metavar="URL|FILE", help="page URLs, or saved HTML files")
+    p.add_argument("--url", help="the page's URL when a single TARGET is a file (resolves relative links)")
     p.add_argument("--timezone", default="Asia/Shanghai", help="zone for naive dates (default Asia/Shanghai)")
 
     p = add("same-story", cmd_same_story,
