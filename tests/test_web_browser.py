@@ -204,3 +204,24 @@ def test_the_feeds_page_links_every_feed(site: str, visit: Visit, tmp_path: Path
         answer = page.request.get(f"{site}/feeds.opml")
         assert answer.ok and b"<opml" in answer.body()
         assert not visit.problems, visit.problems
+
+
+def test_search_finds_a_two_character_chinese_word(crawl: Crawl, site: str, visit: Visit, tmp_path: Path) -> None:
+    page = visit.page
+    with screenshot_on_failure(visit, tmp_path, "search"):
+        page.goto(site + "/search")
+        page.fill("form.search input[name=q]", "青年")
+        page.click("form.search button[type=submit]")
+        page.wait_for_url("**/search?**")
+        hits = page.locator("ol.hits li.hit")
+        assert hits.count() > 0
+        marks = [hits.nth(i).locator("mark").first.inner_text() for i in range(hits.count())
+                 if hits.nth(i).locator("mark").count()]
+        assert marks and all(mark == "青年" for mark in marks)  # the word, highlighted in each snippet
+        first = hits.first.locator("a.title")
+        first.click()
+        page.wait_for_url("**/stories/**")
+        assert page.locator("h1").count() == 1
+        page.goto(site + "/search?q=" + "，。")  # nothing to search for: said, not an error page
+        assert "nothing to search for" in page.locator(".error-text").inner_text()
+        assert not visit.foreign(site) and not visit.problems, (visit.foreign(site), visit.problems)

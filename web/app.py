@@ -166,6 +166,7 @@ def create_app(context: WebContext) -> ASGIApp:
         Route("/feeds", pages.feeds, name="feeds"),
         Route("/feeds.opml", pages.opml, name="opml"),
         Route("/replay/{rest:path}", pages.replay, name="replay"),
+        Route("/search", pages.search, name="search"),
         Route("/api/search", search_route(context), name="api-search"),
         Route("/health", health_route(context), name="health"),
         Route("/feeds/{path:path}", FeedFiles(context.data).endpoint, name="feed"),

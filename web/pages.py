@@ -30,12 +30,14 @@ from starlette.responses import HTMLResponse, Response
 from crawler.archive.snapshots import PREFIX as SNAPSHOT_PREFIX
 from crawler.archive.snapshots import timestamp14
 from crawler.content.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from crawler.content.search import QueryError
 from crawler.index import PostUrl
 from exporters.plan import category_levels
 from web.context import WebContext, snapshot_target
 from web.diffs import TextDiff, text_diff
 from web.opml import FeedLink, feeds_opml
 from web.queries import media_paths, story_id_by_key, story_page
+from web.search import filters_from, found
 
 logger = logging.getLogger(__name__)
 
@@ -283,6 +285,28 @@ class Pages:
             return self.render("_sources_table.html", values)
         return self.render("sources.html", values)
 
+    # -- /search -----------------------------------------------------------------------------------
+
+    def search(self, request: Request) -> Response:
+        """The search box and its hits (web/search.py, as `feedarchiver search` answers)."""
+        params = {key: request.query_params.getlist(key) for key in request.query_params}
+        one = {key: (request.query_params.get(key) or "").strip() for key in ("q", "source", "category", "since",
+                                                                              "until")}
+        values: dict[str, Any] = {"title": "搜索", **one, "results": [], "error": None,
+                                  "sources": sorted((n, s.title) for n, s in self.context.config.sources.items())}
+        store = self.context.store()
+        if one["q"]:
+            if store is None:
+                values["error"] = "还没有存档"
+            else:
+                try:
+                    hits = found(store, one["q"], filters_from(params), 30)
+                except QueryError as exc:  # said on the page, beside the box to try again
+                    values["error"] = str(exc)
+                    return self.render("search.html", values)
+                values["results"] = [{**hit, "pieces": _pieces(hit["snippet"], hit["highlights"])} for hit in hits]
+        return self.render("search.html", values)
+
     # -- /feeds, /feeds.opml -----------------------------------------------------------------------
 
     def feed_links(self, base: str) -> list[tuple[FeedLink, dict[str, str]]]:
@@ -348,3 +372,16 @@ class Pages:
             "frame": f"/{SNAPSHOT_PREFIX}{timestamp}/{url}",
             "raw": f"/{SNAPSHOT_PREFIX}{timestamp}id_/{url}",
             "captures": [(timestamp14(c["captured_at"]), c["captured_at"]) for c in captures]})
+
+
+def _pieces(text: str, marks: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """A snippet cut at its highlights: (text, marked) pieces in order, each escaped by the template."""
+    pieces, at = [], 0
+    for start, end in marks:
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
