@@ -281,13 +281,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data.mkdir(parents=True, exist_ok=True)
     with DemoWeb(base_port=web_port) as web:
         config_path = data / "demo-sources.toml"
-        config_path.write_text(web.sources_toml(), encoding="utf-8")
+        # The demo knows where it serves its feeds: every document's rel="self" and links are absolute.
+        sources_toml = web.sources_toml().replace(
+            "\n[settings]\n", f'\n[settings]\npublic_base_url = "http://127.0.0.1:{port}"\n', 1)
+        config_path.write_text(sources_toml, encoding="utf-8")
         if args.daemon:
             from importlib import resources
 
             # The demo's schedules: a few runs a minute, so the daemon is seen at work.
             schedules = resources.files("schedules").joinpath("demo.toml").read_text("utf-8")
-            config_path.write_text(web.sources_toml() + "\n" + schedules, encoding="utf-8")
+            config_path.write_text(sources_toml + "\n" + schedules, encoding="utf-8")
             _daemon_logging(args)
             print(f"demo web on {web.base_url(HOSTS[0])} and {len(HOSTS) - 1} more hosts; "
                   f"the daemon crawls them on the schedules in {config_path}", flush=True)

@@ -81,12 +81,13 @@ def _export(store: FeedReader, app: AppConfig, data_dir: Path, summary: ExportSu
     if todo.posts:
         blog = hexo.HexoExporter(hexo.HexoConfig(image_proxy=app.settings.hexo_image_proxy,
                                                  media_url=app.settings.media_url))
-        titles = {name: source.title for name, source in app.sources.items()}
         for start in range(0, len(todo.posts), LOAD_BATCH):
             batch = [head.id for head in todo.posts[start:start + LOAD_BATCH]]
             for entry in load_entries(store, "story", batch, prefix):
-                title = titles.get(entry.sources[0]) if entry.sources else None
-                write(hexo_post(entry.key), blog.render(entry, title).encode("utf-8"))
+                first = app.sources.get(entry.sources[0]) if entry.sources else None
+                title = first.title if first is not None else None
+                levels = first.categories if first is not None else ()
+                write(hexo_post(entry.key), blog.render(entry, title, levels).encode("utf-8"))
     for gone in todo.gone:
         (data_dir / gone).unlink(missing_ok=True)
     summary.unchanged += [data_dir / path for path in todo.unchanged]

@@ -12,6 +12,7 @@ prepends by default, so entries are appended in an explicit newest-first order.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -26,7 +27,7 @@ from crawler.config import AppConfig
 from crawler.content.text import clean_xml_text
 from exporters.model import Entry, Publisher, tag_prefix
 from exporters.plan import Page
-from exporters.publish import public_url
+from exporters.publish import as_uri, public_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml"
@@ -72,6 +73,7 @@ class EntryLinks(BaseEntryExtension):  # type: ignore[misc]
         self.story: str | None = None
 
     def add(self, href: str, rel: str, type: str = "text/html") -> None:
+        href = as_uri(href)
         if not any(link["href"] == href for link in self.links):
             self.links.append({"href": href, "rel": rel, "type": type})
 
@@ -84,7 +86,7 @@ class EntryLinks(BaseEntryExtension):  # type: ignore[misc]
             source = etree.SubElement(entry, "source")
             etree.SubElement(source, "id").text = publisher.id
             etree.SubElement(source, "title").text = publisher.title
-            etree.SubElement(source, "link", {"rel": "alternate", "type": "text/html", "href": publisher.link})
+            etree.SubElement(source, "link", {"rel": "alternate", "type": "text/html", "href": as_uri(publisher.link)})
             etree.SubElement(source, "updated").text = updated.isoformat()
         if self.story is not None:
             etree.SubElement(entry, f"{{{FA_NS}}}story").text = self.story
@@ -101,8 +103,10 @@ def render(page: Page, entries: Sequence[Entry], app: AppConfig) -> bytes:
     fg.author({"name": app.settings.feed_title})
     fg.generator("feedarchiver", version=crawler.__version__)
     fg.language("zh-CN")
-    if self_url := public_url(app, relative):
-        fg.link(href=self_url, rel="self", type=ATOM_TYPE)
+    # Every document names itself (RFC 4287 4.2.7.2): absolute under public_base_url, else relative to
+    # itself, which a reader resolves against the URL it fetched.
+    self_url = public_url(app, relative) or as_uri(posixpath.basename(relative))
+    fg.links.links.append({"rel": "self", "href": self_url, "type": ATOM_TYPE})
     for rel, href in page.links:
         fg.links.links.append({"rel": rel, "href": href, "type": ATOM_TYPE})
     fg.links.archive = page.number is not None

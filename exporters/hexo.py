@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -39,11 +40,17 @@ class HexoExporter:
     def __init__(self, config: HexoConfig) -> None:
         self.config = config
 
-    def render(self, entry: Entry, source_title: str | None = None) -> str:
+    def render(self, entry: Entry, source_title: str | None = None, levels: Sequence[str] = ()) -> str:
+        """``levels``: the representative's source's categories (group, source, channel), which the seed
+        format has as exactly three; what the story's other copies were filed under goes to ``tags``."""
+        categories = list(levels[:3]) or entry.categories[:3]
+        tags = [c for c in entry.categories if c not in categories]
         image = self._image(entry.lead_image) if entry.lead_image else ""
-        author = entry.categories[1] if len(entry.categories) > 1 else (source_title or entry.source_name or "")
+        author = categories[1] if len(categories) > 1 else (source_title or entry.source_name or "")
         lines = ["", "---", f"title: {yaml_single_quoted(entry.title)}", "categories: "]
-        lines += [f" - {_plain_scalar(c)}" for c in entry.categories]
+        lines += [f" - {_plain_scalar(c)}" for c in categories]
+        if tags:  # (none for a story seen at one source: the seed's front matter, byte for byte)
+            lines += ["tags: ", *(f" - {_plain_scalar(t)}" for t in tags)]
         lines += [
             f"headimg: {yaml_single_quoted(image)}",
             f"author: {_plain_scalar(author)}",

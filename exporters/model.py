@@ -56,21 +56,25 @@ class Entry:
 
 
 def tag_prefix(app: AppConfig) -> str:
-    """e.g. ``tag:example.org,2026:`` (RFC 4151): entry ids are ``<prefix>story/<key>``."""
+    """e.g. ``tag:example.org,2026:`` (RFC 4151): a story's entry id is ``<prefix>story/<key>``, a source's
+    post's ``<prefix>post/<key>`` (a reader following all.atom and a source's feed must see both)."""
     return f"tag:{app.settings.tag_authority},{app.settings.tag_date}:"
 
 
 def entry_for(post: StoredPost, tag_prefix: str) -> Entry:
-    """A source's post as one entry, pointing to its story."""
+    """A source's post as one entry, pointing to its story (its own id: the first post of a story shares
+    the story's key, and a reader keeps one item per id across the feeds it follows)."""
     published = post.published or post.first_seen
     alternate = post.alternate
     summary = post.summary or " ".join(post.text.split())[:SUMMARY_CHARS]
     return Entry(
         key=post.key,
-        id=f"{tag_prefix}story/{post.key}",
+        id=f"{tag_prefix}post/{post.key}",
         title=" ".join(clean_xml_text(post.title).split()) or "(untitled)",
         published=published,
-        updated=max(post.updated, published),
+        # Our copy of it changed when it was archived, or later when the publisher's did: two stories
+        # published in the same minute are still two updates (readers and validators tell them apart).
+        updated=max(post.updated, published, post.first_seen),
         changed=post.updated,
         author=clean_xml_text(post.author) if post.author else None,
         source_name=clean_xml_text(post.source_name) if post.source_name else None,

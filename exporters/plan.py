@@ -27,13 +27,13 @@ from urllib.parse import quote
 
 from crawler.config import AppConfig
 from crawler.index import EntryHead, FeedReader, FeedScope
-from exporters.publish import public_url, write_atomic
+from exporters.publish import as_uri, public_url, write_atomic
 
 STATE_FILE = "feeds/.export-state.json"  # under DATA; a dot file, so never published
 STATE_FORMAT = 1
 # What exports before this planner left: removed by the first export that writes STATE_FILE.
 OLD_STATE_FILES = ("feeds/.export-state-index.json", "feeds/.export-state-formats.json", "hexo/.export-state.json")
-FORMAT_VERSION = 5  # bump when any rendering changes, so the next export renders every document again
+FORMAT_VERSION = 6  # bump when any rendering changes, so the next export renders every document again
 HEXO_POSTS = "hexo/_posts"  # under DATA
 MAIN_FORMATS = ("atom", "json", "rss")  # of all and each source; category feeds and archive pages are Atom only
 
@@ -118,7 +118,7 @@ class State:
 
 def config_fingerprint(app: AppConfig) -> str:
     """Whether what changed since the last export says what to render: only with the same configuration."""
-    return _hash(f"{app.settings!r}|{sorted(app.sources.items())!r}")
+    return _hash(f"{FORMAT_VERSION}|{app.settings!r}|{sorted(app.sources.items())!r}")  # new renderings too
 
 
 def _shown(app: AppConfig) -> str:
@@ -250,7 +250,7 @@ def layout(store: FeedReader, app: AppConfig, feed: Feed) -> tuple[int, list[Pag
 
     def href(target: int | None, start: int | None) -> str:
         path, origin = _document(feed.stem, target), _document(feed.stem, start)
-        return public_url(app, path) or posixpath.relpath(path, posixpath.dirname(origin) or ".")
+        return public_url(app, path) or as_uri(posixpath.relpath(path, posixpath.dirname(origin) or "."))
 
     # One changed archive page is read by itself; from the second on, the whole feed in one query
     # (each page query sorts the whole scope: a full export would otherwise cost pages × entries).

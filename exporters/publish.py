@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from crawler.storage.files import replace_atomically
 
@@ -34,7 +35,17 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+# What RFC 3986 allows unescaped in a URI (reserved and unreserved characters, and escapes already made).
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
+
+
+def as_uri(href: str) -> str:
+    """An IRI (a path with Chinese in it, a space) as the URI readers and validators expect: everything
+    RFC 3986 does not allow, percent-encoded as UTF-8; what is already a URI stays as it is."""
+    return quote(href, safe=_URI_SAFE)
+
+
 def public_url(app: AppConfig, relative: str) -> str | None:
     """Where a document at DATA/feeds/``relative`` is published, when `public_base_url` says."""
     base = app.settings.public_base_url
-    return f"{base.rstrip('/')}/feeds/{relative}" if base else None
+    return as_uri(f"{base.rstrip('/')}/feeds/{relative}") if base else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import feedparser
 import pytest
@@ -42,12 +43,12 @@ def history(current: Path) -> list[Any]:
     found = list(root.findall(f"{ATOM}entry"))
     path, newer = current, None
     while (prev := link(root, "prev-archive")) is not None:
-        page = (path.parent / prev).resolve()
+        page = (path.parent / unquote(prev)).resolve()  # an href is a URI: escaped UTF-8
         root = etree.parse(str(page)).getroot()
         assert root.find(f"{HISTORY}archive") is not None, page
-        assert (page.parent / (link(root, "current") or "")).resolve() == current.resolve()
+        assert (page.parent / unquote(link(root, "current") or "")).resolve() == current.resolve()
         if newer is not None:
-            assert (page.parent / (link(root, "next-archive") or "")).resolve() == newer
+            assert (page.parent / unquote(link(root, "next-archive") or "")).resolve() == newer
         assert root.findtext(f"{ATOM}id") == etree.parse(str(current)).getroot().findtext(f"{ATOM}id")
         found += root.findall(f"{ATOM}entry")
         path, newer = page, page

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import feedparser
 import pytest
@@ -181,7 +182,7 @@ def history(data: Path, stem: str) -> list[str]:
         assert feed.bozo == 0, path
         ids += [e.id for e in feed.entries]
         prev = [link.href for link in feed.feed.get("links", []) if link.rel == "prev-archive"]
-        path = (path.parent / prev[0]).resolve() if prev else None
+        path = (path.parent / unquote(prev[0])).resolve() if prev else None  # an href is a URI
     return ids
 
 

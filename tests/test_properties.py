@@ -109,7 +109,7 @@ def test_atom_writer_makes_well_formed_xml_from_anything(rows: list[tuple[str, s
     root = etree.fromstring(document)
     entries = root.findall("{http://www.w3.org/2005/Atom}entry")
     assert [e.findtext("{http://www.w3.org/2005/Atom}id") for e in entries] == [
-        f"tag:example.org,2026:story/{p.key}" for p in posts]
+        f"tag:example.org,2026:post/{p.key}" for p in posts]
     for entry, post in zip(entries, posts, strict=True):
         # XML-illegal characters are dropped and whitespace folded (titles are one line); nothing else.
         expected = " ".join(clean_xml_text(post.title).split()) or "(untitled)"
