@@ -96,7 +96,8 @@ def fetch_error_kind(exc: BaseException) -> tuple[str, str]:
     """(kind, message) of a request that failed instead of answering, for a source's error counts and
     a picture's outcome: ``ssrf_blocked``, ``blocked`` (a WAF), ``no_browser``, ``http_NNN``,
     ``truncated_length`` / ``truncated_disconnect``, ``dns``, ``timeout``, ``connection_refused``,
-    ``tls``, ``cancelled``, ``filtered`` (another IgnoreRequest) or ``fetch``."""
+    ``tls``, ``too_large`` (inflated past DOWNLOAD_MAXSIZE), ``cancelled``, ``filtered`` (another
+    IgnoreRequest) or ``fetch``."""
     message = str(exc) or type(exc).__name__
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}", f"HTTP {exc.response.status} at {exc.response.url}"
@@ -105,7 +106,12 @@ def fetch_error_kind(exc: BaseException) -> tuple[str, str]:
     for classes, kind in _OWN:
         if isinstance(exc, classes):
             return kind, message
-    for cause in _causes(exc):
+    causes = _causes(exc)
+    # Scrapy cuts a body that inflates past DOWNLOAD_MAXSIZE (a decompression bomb) with an IgnoreRequest
+    # raised from its private _DecompressionMaxSizeExceeded (checked against Scrapy 2.19).
+    if any(type(cause).__name__ == "_DecompressionMaxSizeExceeded" for cause in causes):
+        return "too_large", message
+    for cause in causes:
         for classes, kind in _NETWORK:
             if isinstance(cause, classes):
                 return kind, message

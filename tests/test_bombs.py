@@ -13,6 +13,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from crawler.archive.cdxj import read_cdxj, write_cdxj
 from crawler.archive.reader import ArchiveReader
 from crawler.archive.warc import INFLATE_LIMIT, WarcFileWriter
+from crawler.demoweb import DemoWeb
+from crawler.demoweb.hostile import HOSTILE_BOMBS
+from crawler.index import SqlIndexStore
+from tests.conftest import run_cli, sqlite_index
 
 EXPANDED = 256 * 1024 * 1024  # what the stored body inflates to: eight times the limit
 
@@ -67,3 +71,37 @@ def _response_offset(path: Path) -> int:
         return next(offset for offset, _, record in iter_records(fh, check_digests=False)
                     if record.rec_type == "response")
 
+
+
+BOMB_SOURCE = """
+[sources.bombs]
+kind = "feed"
+title = "Bombs"
+urls = ["{feed_bomb}", "{bombs}"]
+follow_original = false
+"""
+
+
+def test_a_crawl_of_bombs_ends_counts_each_and_keeps_the_calm_page(demo_web: DemoWeb, tmp_path: Path) -> None:
+    """A feed that is a gzip bomb, pages that are gzip and deflate bombs, a picture that is one: each cut at
+    DOWNLOAD_MAXSIZE and counted, memory bounded, and what is not a bomb archived as ever."""
+    config = tmp_path / "sources.toml"
+    bombs = BOMB_SOURCE.format(feed_bomb=demo_web.ref_url(HOSTILE_BOMBS[0]), bombs=demo_web.ref_url(HOSTILE_BOMBS[1]))
+    config.write_text(demo_web.sources_toml().replace("[settings]\n", bombs + "\n[settings]\n", 1), encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    crawl = run_cli("crawl", "bombs", "--config", str(config), "--data", str(tmp_path / "data"))
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    store = SqlIndexStore(sqlite_index(tmp_path / "data"))
+    try:
+        (run,) = store.recent_runs()["bombs"]
+        posts = store.posts(source="bombs")
+    finally:
+        store.close()
+    kinds = {key.removeprefix("error/"): value for key, value in run.details.items() if key.startswith("error/")}
+    assert kinds.get("too_large", 0) >= 3, run.details  # the feed and both page bombs, each cut and counted
+    assert run.details.get("images/failed/too_large") == 1, run.details  # the picture bomb
+    titles = {post.title for post in posts}
+    assert "A calm page among bombs" in titles and "A picture bomb" in titles  # stored without its picture
+    # 64 MiB bombs, 32 MiB limit: no process of the crawl held several inflated copies.
+    assert max(peak_kib, before) < 600 * 1024, peak_kib

@@ -9,7 +9,9 @@ Nothing in the demo's own sources links here; tests crawl it with a source of th
 - ``bad-bytes.html``: invalid UTF-8, NUL and control characters;
 - ``one-line.html``: a 5 MB page on a single line; ``nested.html``: 20,000 nested elements;
 - ``many.xml``: a feed with 10,000 entries;
-- ``bomb``: 64 MiB of zeros gzipped into about 64 KB (a decompression bomb);
+- ``bomb``: 64 MiB of zeros gzipped into about 64 KB (a decompression bomb); ``deflate-bomb`` the same
+  deflated; ``bomb.xml`` a feed and ``bomb.png`` a picture that are such bombs; ``bombs.xml`` a feed
+  whose entries lead to the page bombs, carry the picture bomb, and one calm page (``calm.html``);
 - ``busy?...``: 429 with ``Retry-After: 1`` the first time each target is asked, then the page;
 - ``unavailable``: always 503, no Retry-After;
 - ``to-metadata``, ``to-localhost``, ``to-private``: redirects to forbidden addresses;
@@ -21,12 +23,14 @@ from __future__ import annotations
 import functools
 import gzip
 import threading
+import zlib
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 PREFIX = "/hostile/"
 HOSTILE_FEED = "broken:/hostile/feed.xml"
 HOSTILE_MANY = "broken:/hostile/many.xml"
+HOSTILE_BOMBS = ("broken:/hostile/bomb.xml", "broken:/hostile/bombs.xml")
 MANY_ENTRIES = 10_000
 METADATA_URL = "http://169.254.169.254/latest/meta-data/"
 PRIVATE_URL = "http://10.0.0.1/admin"
@@ -98,6 +102,16 @@ class HostileRoutes:
             return 200, html, article(f"A story dated {name[1:5]}", "<p>" + "正文一段。" * 40 + "</p>").encode()
         if name == "bomb":
             return 200, [*html, ("Content-Encoding", "gzip")], bomb()
+        if name == "deflate-bomb":
+            return 200, [*html, ("Content-Encoding", "deflate")], deflate_bomb()
+        if name == "bomb.xml":
+            return 200, [("Content-Type", "application/rss+xml"), ("Content-Encoding", "gzip")], bomb()
+        if name == "bomb.png":
+            return 200, [("Content-Type", "image/png"), ("Content-Encoding", "gzip")], bomb()
+        if name == "bombs.xml":
+            return 200, [("Content-Type", "application/rss+xml; charset=utf-8")], bombs_feed(base)
+        if name == "calm.html":
+            return 200, html, article("A calm page among bombs", "<p>" + "风平浪静的一天。" * 40 + "</p>").encode()
         if name == "busy":
             with self._lock:
                 first = target not in self._busy_seen
@@ -192,3 +206,20 @@ def many_feed(base: str) -> bytes:
 @functools.cache
 def bomb() -> bytes:
     return gzip.compress(bytes(64 * 1024 * 1024), compresslevel=9, mtime=0)
+
+
+@functools.cache
+def deflate_bomb() -> bytes:
+    return zlib.compress(bytes(64 * 1024 * 1024), 9)
+
+
+def bombs_feed(base: str) -> bytes:
+    """Entries leading to the page bombs, one whose own content shows the picture bomb, one calm page."""
+    items = [f"<item><title>{name}</title><link>{base}{PREFIX}{name}</link><guid>{base}{PREFIX}{name}</guid>"
+             "<pubDate>Mon, 23 Nov 2026 08:00:00 +0800</pubDate></item>"
+             for name in ("bomb", "deflate-bomb", "calm.html")]
+    picture = escape(f'<p>一张图片。</p><p><img src="{base}{PREFIX}bomb.png"></p>')
+    items.append('<item><title>A picture bomb</title><guid isPermaLink="false">picture-bomb</guid>'
+                 f"<description>{picture}</description><pubDate>Mon, 23 Nov 2026 09:00:00 +0800</pubDate></item>")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Bombs</title>'
+            f"<link>{base}{PREFIX}</link><description>bombs</description>{''.join(items)}</channel></rss>\n").encode()
