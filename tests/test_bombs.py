@@ -83,8 +83,8 @@ follow_original = false
 
 
 def test_a_crawl_of_bombs_ends_counts_each_and_keeps_the_calm_page(demo_web: DemoWeb, tmp_path: Path) -> None:
-    """A feed that is a gzip bomb, pages that are gzip and deflate bombs, a picture that is one: each cut at
-    DOWNLOAD_MAXSIZE and counted, memory bounded, and what is not a bomb archived as ever."""
+    """A feed that is a gzip bomb, pages that are gzip and deflate bombs, a picture that is one, a page that
+    never ends: each cut at DOWNLOAD_MAXSIZE and counted, memory bounded, the rest archived as ever."""
     config = tmp_path / "sources.toml"
     bombs = BOMB_SOURCE.format(feed_bomb=demo_web.ref_url(HOSTILE_BOMBS[0]), bombs=demo_web.ref_url(HOSTILE_BOMBS[1]))
     config.write_text(demo_web.sources_toml().replace("[settings]\n", bombs + "\n[settings]\n", 1), encoding="utf-8")
@@ -100,6 +100,7 @@ def test_a_crawl_of_bombs_ends_counts_each_and_keeps_the_calm_page(demo_web: Dem
         store.close()
     kinds = {key.removeprefix("error/"): value for key, value in run.details.items() if key.startswith("error/")}
     assert kinds.get("too_large", 0) >= 3, run.details  # the feed and both page bombs, each cut and counted
+    assert kinds.get("truncated_length", 0) == 1, run.details  # the endless page, cut at DOWNLOAD_MAXSIZE
     assert run.details.get("images/failed/too_large") == 1, run.details  # the picture bomb
     titles = {post.title for post in posts}
     assert "A calm page among bombs" in titles and "A picture bomb" in titles  # stored without its picture

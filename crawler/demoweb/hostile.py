@@ -12,6 +12,7 @@ Nothing in the demo's own sources links here; tests crawl it with a source of th
 - ``bomb``: 64 MiB of zeros gzipped into about 64 KB (a decompression bomb); ``deflate-bomb`` the same
   deflated; ``bomb.xml`` a feed and ``bomb.png`` a picture that are such bombs; ``bombs.xml`` a feed
   whose entries lead to the page bombs, carry the picture bomb, and one calm page (``calm.html``);
+- ``endless``: a chunked page that never ends (the server stops after 1 GiB);
 - ``busy?...``: 429 with ``Retry-After: 1`` the first time each target is asked, then the page;
 - ``unavailable``: always 503, no Retry-After;
 - ``to-metadata``, ``to-localhost``, ``to-private``: redirects to forbidden addresses;
@@ -110,6 +111,8 @@ class HostileRoutes:
             return 200, [("Content-Type", "image/png"), ("Content-Encoding", "gzip")], bomb()
         if name == "bombs.xml":
             return 200, [("Content-Type", "application/rss+xml; charset=utf-8")], bombs_feed(base)
+        if name == "endless":
+            return 200, html, ("<p>" + "没有尽头的正文。" * 4000 + "</p>\n").encode()
         if name == "calm.html":
             return 200, html, article("A calm page among bombs", "<p>" + "风平浪静的一天。" * 40 + "</p>").encode()
         if name == "busy":
@@ -217,7 +220,7 @@ def bombs_feed(base: str) -> bytes:
     """Entries leading to the page bombs, one whose own content shows the picture bomb, one calm page."""
     items = [f"<item><title>{name}</title><link>{base}{PREFIX}{name}</link><guid>{base}{PREFIX}{name}</guid>"
              "<pubDate>Mon, 23 Nov 2026 08:00:00 +0800</pubDate></item>"
-             for name in ("bomb", "deflate-bomb", "calm.html")]
+             for name in ("bomb", "deflate-bomb", "endless", "calm.html")]
     picture = escape(f'<p>一张图片。</p><p><img src="{base}{PREFIX}bomb.png"></p>')
     items.append('<item><title>A picture bomb</title><guid isPermaLink="false">picture-bomb</guid>'
                  f"<description>{picture}</description><pubDate>Mon, 23 Nov 2026 09:00:00 +0800</pubDate></item>")

@@ -149,6 +149,7 @@ class Response:
     delay: float = 0.0
     chunked: bool = False
     cut_after: int | None = None  # drop the connection after this many body bytes
+    endless: bool = False  # chunked, the body sent again and again until the client hangs up
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
@@ -204,7 +205,8 @@ class Site:
             dynamic = self._hostile.answer(path, target) or self.poisoned.answer(path, target)
         if dynamic is not None:
             status, extra, body = dynamic
-            response = Response(status, extra, body)
+            endless = host == "broken" and path == "/hostile/endless"
+            response = Response(status, extra, body, chunked=endless, endless=endless)
         else:
             response = self._dispatch(host, path, headers)
         response.headers.extend(HOST_HEADERS.get(host, ()))

@@ -87,6 +87,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body[: response.cut_after])
             self.close_connection = True  # the rest never comes: the client sees a dropped connection
             return
+        if chunked and response.endless:
+            sent = 0
+            try:  # until the client gives up (a crawler's size limit); 1 GiB at most
+                while sent < 1 << 30:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(response.body), response.body))
+                    sent += len(response.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+            return
         if chunked:
             for start in range(0, len(response.body), _CHUNK):
                 piece = response.body[start : start + _CHUNK]
