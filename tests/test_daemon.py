@@ -231,7 +231,9 @@ adaptive = false
                      r"    next run: \S+ \(both\); schedules: both\n", listing.stdout), listing.stdout
 
     # A second daemon on the same job store refuses to start, with one clear line.
-    with_lock = DaemonProcess("daemon", "--config", str(config), "--data", str(data))
+    # (It crawls while it holds the lock; its crawls get 20 s to stop, so it is gone within stop()'s wait.)
+    with_lock = DaemonProcess("daemon", "--config", str(config), "--data", str(data),
+                              env={"FEEDARCHIVER_DAEMON_STOP_TIMEOUT": "20"})
     daemons.append(with_lock)
     with_lock.started()
     daemon2 = DaemonProcess("daemon", "--config", str(config), "--data", str(data))
