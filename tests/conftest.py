@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,52 @@ def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None)
     """The real command line in a subprocess (Twisted's reactor runs once per process)."""
     return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT, check=False, env={**os.environ, **(env or {})})
+
+
+class CliProcess:
+    """`python -m crawler ARGS` running in a subprocess, its output collected as it comes (a daemon, a
+    server, a crawl to signal). ``session``: in a session of its own, so close() ends its children too."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None, session: bool = False) -> None:
+        self.session = session
+        self.proc = subprocess.Popen([sys.executable, "-m", "crawler", *args], cwd=ROOT, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})}, start_new_session=session)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, condition: Callable[[], Any], what: str, timeout: float = 45, poll: float = 0.2) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = condition()
+            if result:
+                return result
+            if self.proc.poll() is not None:
+                raise AssertionError(f"exited ({self.proc.returncode}) waiting for {what}:\n{self.output}")
+            time.sleep(poll)
+        raise AssertionError(f"timed out waiting for {what}:\n{self.output}")
+
+    def close(self) -> None:
+        """Kill it (and its session) if it still runs, and release the pipe."""
+        if self.proc.poll() is None:
+            if self.session:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            else:
+                self.proc.kill()
+            self.proc.wait()
+        self._reader.join(timeout=5)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
 
 
 def replay_tool(name: str) -> str:
@@ -147,6 +195,20 @@ def recrawl(crawl: Crawl, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     data = tmp_path_factory.mktemp("recrawl") / "data"
     shutil.copytree(crawl.data, data)
     return crawl_and_export(data, crawl.config, crawl.web)
+
+
+@pytest.fixture(scope="module")
+def site(crawl: Crawl) -> Iterator[str]:
+    """The web app (`feedarchiver serve`) over the session's crawl, on a port of its own per module."""
+    from crawler.config import load_config
+    from web.service import published_server
+
+    server = published_server(crawl.data, "127.0.0.1", 0, load_config(crawl.config))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
 
 
 @dataclass(frozen=True)

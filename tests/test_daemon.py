@@ -13,11 +13,10 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,43 +28,16 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demoweb import DemoWeb
 from crawler.index import SourceRun, SqlIndexStore
 from schedules.store import read_jobs, version_table
-from tests.conftest import POSTGRES_URL, ROOT, Crawl, run_cli, sqlite_index
+from tests.conftest import POSTGRES_URL, ROOT, CliProcess, Crawl, run_cli, sqlite_index
 
 pytestmark = pytest.mark.crawl
 
 
 
-class DaemonProcess:
-    """`feedarchiver daemon` (or `demo --daemon`) in a subprocess, its output collected as it comes."""
+class DaemonProcess(CliProcess):
+    """`feedarchiver daemon` (or `demo --daemon`) in a subprocess."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "crawler", *args], cwd=ROOT, text=True,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **(env or {})})
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.base_url = ""
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for(self, condition: Callable[[], Any], what: str, timeout: float = 45) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = condition()
-            if result:
-                return result
-            if self.proc.poll() is not None:
-                raise AssertionError(f"the daemon exited ({self.proc.returncode}) waiting for {what}:\n{self.output}")
-            time.sleep(0.2)
-        raise AssertionError(f"timed out waiting for {what}:\n{self.output}")
+    base_url = ""
 
     def started(self) -> None:
         """Up: the daemon has created the index and taken the job store (before that the files may be half-made)."""
@@ -89,15 +61,6 @@ class DaemonProcess:
         code = self.proc.wait(timeout=timeout)
         self._reader.join(timeout=5)
         return code
-
-    def close(self) -> None:
-        """Kill it if it still runs, and release the pipe."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(timeout=5)
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
 
 
 @pytest.fixture

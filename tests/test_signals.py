@@ -10,16 +10,15 @@ import re
 import signal
 import socket
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crawler.demoweb import HOSTS, DemoWeb
-from tests.conftest import ROOT, Crawl, free_port
+from tests.conftest import CliProcess, Crawl, free_port
 
 pytestmark = pytest.mark.crawl
 
@@ -37,34 +36,14 @@ def stop_within() -> float:
 SOME = ["qutoutiao-tech", "zaker-news", "cyol", "gbknews-list"]
 
 
-class Command:
-    """`python -m crawler ARGS` in a session of its own, its output collected as it comes."""
+class Command(CliProcess):
+    """`python -m crawler ARGS` in a session of its own (its children are found, and ended, by session)."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "crawler", *args], cwd=ROOT, text=True,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        super().__init__(*args, session=True)
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for(self, condition: Callable[[], object], what: str, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            if self.proc.poll() is not None:
-                raise AssertionError(f"exited ({self.proc.returncode}) before {what}:\n{self.output}")
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}:\n{self.output}")
+    def wait_for(self, condition: Callable[[], object], what: str, timeout: float = 90, poll: float = 0.05) -> Any:
+        return super().wait_for(condition, what, timeout, poll)
 
     def signal_and_wait(self, signum: int) -> tuple[int, float]:
         """Send ``signum``; the exit status and the seconds it took."""
@@ -77,14 +56,6 @@ class Command:
         took = time.monotonic() - sent
         self._reader.join(timeout=5)
         return code, took
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self._reader.join(timeout=5)
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
 
 
 @pytest.fixture

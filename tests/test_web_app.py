@@ -4,10 +4,8 @@ headers every page carries, snapshots rewritten or as sent, paging, OPML both wa
 from __future__ import annotations
 
 import gzip
-import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 
@@ -23,19 +21,8 @@ from web.diffs import text_diff
 from web.opml import import_opml
 from web.queries import story_page
 from web.replay import SnapshotRewriter
-from web.service import published_server
 
 pytestmark = pytest.mark.crawl
-
-
-@pytest.fixture(scope="module")
-def site(crawl: Crawl) -> Iterator[str]:
-    server = published_server(crawl.data, "127.0.0.1", 0, load_config(crawl.config))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def get(url: str, method: str = "GET", **headers: str) -> tuple[int, Message, bytes]:

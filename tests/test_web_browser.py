@@ -4,7 +4,6 @@ pages make stays on our own origin. A failing test leaves a screenshot of its pa
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,9 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from crawler.archive.snapshots import timestamp14
-from crawler.config import load_config
 from tests.conftest import Crawl
-from web.service import published_server
 
 pytestmark = pytest.mark.crawl
 CHROMIUM = "/usr/bin/chromium"  # deploy/test.sh installs it (and fonts-noto-cjk)
@@ -36,16 +33,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
                                           args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
     yield launched
     launched.close()
-
-
-@pytest.fixture(scope="module")
-def site(crawl: Crawl) -> Iterator[str]:
-    server = published_server(crawl.data, "127.0.0.1", 0, load_config(crawl.config))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 @dataclass
