@@ -99,8 +99,11 @@ captures = Table(
     Column("warc_file", Text, nullable=False),
     Column("offset", Integer, nullable=False),
     Column("length", Integer, nullable=False),
-    Column("record_id", String(80), nullable=False, unique=True),
+    Column("record_id", String(80), nullable=False, index=True),
     Column("captured_at", String(40), nullable=False),
+    # One record may be the capture of several posts: a feed document of every post built from its entries
+    # (migration 0004; before, only the first such post had it).
+    UniqueConstraint("record_id", "post_id", name="uq_captures_record_post"),
 )
 
 # Archived pictures, one row per content (the file is DATA/media/<path>, named by its sha256).

@@ -325,7 +325,8 @@ class SqlIndexStore:
         urls = set(conn.execute(select(captures.c.url).where(captures.c.post_id == post_id)).scalars())
         first = False
         for ref in refs:
-            exists = conn.execute(select(captures.c.id).where(captures.c.record_id == ref["record_id"])).first()
+            exists = conn.execute(select(captures.c.id).where(captures.c.record_id == ref["record_id"],
+                                                              captures.c.post_id == post_id)).first()
             if exists is None:
                 conn.execute(captures.insert().values(post_id=post_id, **ref))
                 first |= ref["url"] not in urls
