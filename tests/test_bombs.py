@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import resource
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,13 @@ def _response_offset(path: Path) -> int:
         return next(offset for offset, _, record in iter_records(fh, check_digests=False)
                     if record.rec_type == "response")
 
+
+
+@pytest.fixture(scope="module")
+def demo_web() -> Iterator[DemoWeb]:
+    """A demo web of this module's own: the hostile tests count who asked the session's broken host."""
+    with DemoWeb(base_port=0) as web:
+        yield web
 
 
 BOMB_SOURCE = """
