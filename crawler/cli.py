@@ -32,9 +32,15 @@ class Stopped(KeyboardInterrupt):
     """The first SIGINT or SIGTERM: stop what runs and exit 0 (a second one is a plain KeyboardInterrupt)."""
 
 
+# Set by the first stop signal: the exception below can land in code that swallows it (a weakref callback
+# during garbage collection prints "Exception ignored" and goes on), so a server also watches this.
+STOP_REQUESTED = threading.Event()
+
+
 def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
     # Raised in the main thread wherever it is (serve_forever's select, a wait): `with` blocks close
     # the demo web and the servers on the way out. A second signal while stopping interrupts that too.
+    STOP_REQUESTED.set()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     raise Stopped
@@ -210,8 +216,16 @@ def _serve_forever(data: Path, host: str, port: int, app: AppConfig | None = Non
     server = published_server(data, host, port, app)
     print(f"serving {data} at http://{host}:{server.server_address[1]}/feeds/all.atom (Ctrl-C to stop)",
           flush=True)
+    def stop_when_asked() -> None:
+        STOP_REQUESTED.wait()
+        server.shutdown()
+
+    threading.Thread(target=stop_when_asked, name="stop-serving", daemon=True).start()
     try:
-        server.serve_forever()
+        if not STOP_REQUESTED.is_set():
+            server.serve_forever()
+        if STOP_REQUESTED.is_set():
+            print("stopped serving", flush=True)
     except Stopped:
         print("stopped serving", flush=True)
     finally:
@@ -687,6 +701,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Scrapy resets the root logger's level to NOTSET when a crawl starts, so filter at the handler.
     for handler in logging.root.handlers:
         handler.setLevel(_log_level(args))
+    STOP_REQUESTED.clear()  # (main() runs more than once in a test's process)
     try:
         with _stop_handlers():
             result: int = args.handler(args)
